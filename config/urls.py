@@ -1,0 +1,17 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from kolabora.api.api import api
+
+urlpatterns = [
+    path("", include("kolabora.core.urls")),
+    path("akun/", include("kolabora.accounts.urls")),
+    path("", include("kolabora.organisations.urls")),
+    path("api/v1/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]
+
+handler403 = "kolabora.core.errors.permission_denied"
+handler404 = "kolabora.core.errors.page_not_found"
+handler500 = "kolabora.core.errors.server_error"

@@ -1,0 +1,3 @@
+from kolabora.cli import main
+
+main()

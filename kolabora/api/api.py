@@ -1,0 +1,29 @@
+"""The JSON API at /api/v1/, with its OpenAPI document at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from ninja import NinjaAPI
+
+from kolabora.organisations.api import router as organisations_router
+from kolabora.regions.api import router as regions_router
+
+from . import errors
+from .auth import AUTH
+from .me import router as me_router
+
+api = NinjaAPI(
+    title="Kolabora API",
+    version="1",
+    description=(
+        "Programme data for partner systems. Authenticate with `Authorization: Bearer <token>` "
+        "(`kolabora apitoken USERNAME`) or a browser session. Errors are "
+        '`{"detail": ..., "errors": [{"field": ..., "message": ...}]}`.'
+    ),
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+errors.install(api)
+api.add_router("/", me_router)
+api.add_router("/regions", regions_router)
+api.add_router("/", organisations_router)

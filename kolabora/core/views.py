@@ -1,0 +1,93 @@
+"""Home pages: the public face of the programme, and the staff home."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils.functional import Promise as StrPromise
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from kolabora.core.choices import ProgrammeStage
+from kolabora.organisations.choices import Role
+
+from . import access
+from .access import Action
+
+# What each role does in the programme, shown on the staff home next to the user's memberships.
+ROLE_DUTIES: dict[str, StrPromise] = {
+    Role.SYSTEM_ADMIN: gettext_lazy("Manages accounts, reference data and the platform itself."),
+    Role.PROGRAMME_MANAGER: gettext_lazy(
+        "Runs the programme province-wide: organisations, agreements, targets and reports."
+    ),
+    Role.REGIONAL_COORDINATOR: gettext_lazy(
+        "Follows the programme in one city: its kecamatan, partners and progress."
+    ),
+    Role.KECAMATAN_STAFF: gettext_lazy(
+        "Registers participants at the kecamatan secretariat and follows them through the steps."
+    ),
+    Role.MENTOR: gettext_lazy(
+        "Mentors participants in the kecamatan until their business is licensed and bankable."
+    ),
+    Role.PTSP_OFFICER: gettext_lazy("Checks and issues business licences at the one-stop service office."),
+    Role.KELURAHAN_STAFF: gettext_lazy("Surveys business locations for licence applications."),
+    Role.LURAH: gettext_lazy("Gives the lurah's recommendation on licence applications."),
+    Role.PARTNER_STAFF: gettext_lazy("Runs training or marketing for participants under an agreement."),
+    Role.BANK_OFFICER: gettext_lazy("Receives financing referrals for the institution and decides on them."),
+    Role.COMMUNITY_STAFF: gettext_lazy(
+        "Supports participants and refers them to services under an agreement."
+    ),
+}
+
+
+@require_http_methods(["GET"])
+def home(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return TemplateResponse(request, "core/home_public.html", {"stages": ProgrammeStage.choices})
+    memberships = [
+        {"membership": m, "duty": ROLE_DUTIES.get(m.role, "")} for m in access.memberships(request.user)
+    ]
+    actions = []
+    if access.can(request.user, Action.ORGANISATION_VIEW):
+        actions.append(
+            (
+                "organisations:list",
+                _("Organisations"),
+                _("See the organisations taking part and their people."),
+            )
+        )
+    if access.can(request.user, Action.ORGANISATION_CREATE):
+        actions.append(
+            ("organisations:create", _("Add an organisation"), _("Register a new partner or office."))
+        )
+    if access.can(request.user, Action.AGREEMENT_VIEW):
+        actions.append(
+            (
+                "organisations:agreement_list",
+                _("Agreements"),
+                _("Cooperation agreements (PKS/MoU) and what they cover."),
+            )
+        )
+    if access.can(request.user, Action.AGREEMENT_CREATE):
+        actions.append(
+            (
+                "organisations:agreement_create",
+                _("Record an agreement"),
+                _("Add a new PKS or MoU as a draft."),
+            )
+        )
+    actions.append(("accounts:password_change", _("Change password"), _("Keep your account safe.")))
+    return TemplateResponse(
+        request,
+        "core/home_staff.html",
+        {"memberships": memberships, "actions": actions, "is_admin": access.is_system_admin(request.user)},
+    )
+
+
+@require_http_methods(["GET"])
+def healthz(request: HttpRequest) -> HttpResponse:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
