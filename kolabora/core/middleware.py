@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from . import context
 
@@ -18,6 +19,32 @@ def client_ip(request: HttpRequest) -> str | None:
     # X-Real-IP, so we trust that header only, never the client-controlled X-Forwarded-For chain.
     ip = request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
     return ip or None
+
+
+class LanguageMiddleware:
+    """Bahasa Indonesia unless the person chose otherwise.
+
+    Unlike Django's LocaleMiddleware this ignores the browser's Accept-Language: a phone set to English
+    in a kecamatan office still gets the programme's language until its user picks English themselves
+    (the choice is kept in the language cookie by ``set_language``).
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ["Cookie"])
+        return response
 
 
 class RequestContextMiddleware:

@@ -141,6 +141,16 @@ class Agreement(BaseModel):
     def in_force(self, on: dt.date) -> bool:
         return self.status == AgreementStatus.ACTIVE and self.starts_on <= on <= self.ends_on
 
+    def stage_labels(self) -> list[str]:
+        from kolabora.core.choices import ProgrammeStage
+
+        return [str(ProgrammeStage(s).label) for s in self.stages if s in ProgrammeStage.values]
+
+    def data_category_labels(self) -> list[str]:
+        from .choices import DataCategory
+
+        return [str(DataCategory(c).label) for c in self.data_categories if c in DataCategory.values]
+
     def covers_stage(self, stage: str) -> bool:
         return stage in self.stages
 

@@ -100,7 +100,7 @@ def test_public_home_is_indonesian_with_register_and_login() -> None:
     body = response.content.decode()
     assert '<html lang="id">' in body
     assert "Daftar" in body and "Masuk" in body
-    assert "P4 Perizinan" in body
+    assert "Perizinan" in body and "P4 P4" not in body
 
 
 def test_english_can_be_chosen() -> None:
@@ -117,3 +117,8 @@ def test_staff_without_membership_is_told_what_to_do(db: Any) -> None:
     client.force_login(make_user("tanpa.organisasi"))
     body = client.get("/").content.decode()
     assert "Minta pengelola program" in body
+
+
+def test_browser_language_does_not_override_indonesian() -> None:
+    body = Client().get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="id">' in body and "Daftar" in body
