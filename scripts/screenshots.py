@@ -21,7 +21,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-PASSWORD = "kolabora-demo-2026"
+PASSWORD = "kolabora-demo-2026"  # noqa: S105  (the documented demo password)
 
 # (name, user or None for anonymous, path)
 PAGES = [

@@ -57,7 +57,9 @@ def demo_world(transactional_db: Any) -> Iterator[Any]:
     regions_load(province_codes=["31"])
 
 
-def test_demo_user_logs_in_and_sees_the_staff_home(live_server: Any, demo_world: Any, browser_page: Any) -> None:
+def test_demo_user_logs_in_and_sees_the_staff_home(
+    live_server: Any, demo_world: Any, browser_page: Any
+) -> None:
     page = browser_page
     page.goto(live_server.url + "/")
     assert page.locator("html").get_attribute("lang") == "id"
