@@ -28,7 +28,7 @@ def _chromium() -> str | None:
 
 
 @pytest.fixture
-def browser_page() -> Iterator[Any]:
+def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     path = _chromium()
     if path is None:
         if os.environ.get("KOLABORA_E2E_REQUIRED"):
@@ -37,7 +37,7 @@ def browser_page() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     # Playwright's sync API runs an event loop in this thread; the test's own ORM calls happen outside it.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
         context = browser.new_context(viewport={"width": 360, "height": 800}, locale="id-ID")
