@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("kolabora.core.urls")),
     path("akun/", include("kolabora.accounts.urls")),
     path("", include("kolabora.organisations.urls")),
+    path("", include("kolabora.participants.urls")),
+    path("", include("kolabora.participants.urls_self")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "kolabora.regions",
     "kolabora.accounts",
     "kolabora.organisations",
+    "kolabora.participants",
+    "kolabora.pathway",
     "kolabora.api",
 ]
 
@@ -114,6 +116,7 @@ AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "kolabora.accounts.backends.PhoneOrEmailBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

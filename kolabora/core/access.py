@@ -11,9 +11,12 @@ their own organisation and the agreements it is party to. A system administrator
 - ``access_<entity>(user, pk, action)``: fetch and authorise in one call (404 when absent, 403 when not
   allowed).
 
-Participants (issue "participants and pathway") join this module: region scope through memberships as
-here, plus an active relationship with the organisation **and** the participant's consent to that kind
-of sharing.
+Participants: government staff see those living inside their region (programme administration, to
+which every participant consents when registering). A partner organisation (training, licensing,
+marketplace, bank, community) sees a participant only through an open relationship (an enrolment, a
+licence application, a listing, a referral) **and** the participant's consent to that kind of sharing
+**and**, for non-government partners, an agreement in force covering the stage concerned. The agreement
+also limits which categories of data the partner receives. Participants see themselves.
 """
 
 from __future__ import annotations
@@ -24,12 +27,14 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Model, Q, QuerySet
+from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from kolabora.core.timeutils import today
-from kolabora.organisations.choices import AgreementStatus, Role
+from kolabora.organisations.choices import AgreementStatus, DataCategory, OrganisationType, Role
 from kolabora.organisations.models import Agreement, Membership, Organisation
+from kolabora.participants.choices import CONSENT_FOR_RELATIONSHIP, ConsentPurpose, RelationshipKind
+from kolabora.participants.models import Consent, Participant, Relationship
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -49,6 +54,13 @@ class Action(StrEnum):
     AGREEMENT_CREATE = "agreement.create"
     AGREEMENT_MANAGE = "agreement.manage"
     AUDIT_VIEW = "audit.view"
+    PARTICIPANT_VIEW = "participant.view"
+    PARTICIPANT_REGISTER = "participant.register"
+    PARTICIPANT_EDIT = "participant.edit"
+    PARTICIPANT_MERGE = "participant.merge"
+    PARTICIPANT_NIK = "participant.nik"
+    STAGE_TRANSITION = "stage.transition"
+    DATA_REQUEST_ANSWER = "data_request.answer"
 
 
 # What each role may do within its region. Members' rights over their own organisation are separate
@@ -63,16 +75,73 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
             Action.AGREEMENT_CREATE,
             Action.AGREEMENT_MANAGE,
             Action.AUDIT_VIEW,
+            Action.PARTICIPANT_VIEW,
+            Action.PARTICIPANT_EDIT,
+            Action.PARTICIPANT_MERGE,
+            Action.STAGE_TRANSITION,
+            Action.DATA_REQUEST_ANSWER,
         }
     ),
     Role.REGIONAL_COORDINATOR: frozenset(
-        {Action.ORGANISATION_VIEW, Action.AGREEMENT_VIEW, Action.AUDIT_VIEW}
+        {Action.ORGANISATION_VIEW, Action.AGREEMENT_VIEW, Action.AUDIT_VIEW, Action.PARTICIPANT_VIEW}
     ),
-    Role.KECAMATAN_STAFF: frozenset({Action.ORGANISATION_VIEW}),
+    Role.KECAMATAN_STAFF: frozenset(
+        {
+            Action.ORGANISATION_VIEW,
+            Action.PARTICIPANT_VIEW,
+            Action.PARTICIPANT_REGISTER,
+            Action.PARTICIPANT_EDIT,
+            Action.PARTICIPANT_MERGE,
+            Action.PARTICIPANT_NIK,
+            Action.STAGE_TRANSITION,
+            Action.DATA_REQUEST_ANSWER,
+        }
+    ),
+    Role.MENTOR: frozenset({Action.PARTICIPANT_VIEW, Action.STAGE_TRANSITION}),
 }
+ALL_STAGES = frozenset({"P1", "P2", "P3", "P4", "P5", "P6", "P7"})
+# Which stages a role may move a participant through (within what it may otherwise see).
+STAGE_ROLES: dict[str, frozenset[str]] = {
+    Role.PROGRAMME_MANAGER: ALL_STAGES,
+    Role.KECAMATAN_STAFF: ALL_STAGES,
+    Role.MENTOR: frozenset({"P3", "P6"}),
+    Role.PARTNER_STAFF: frozenset({"P2", "P5"}),
+    Role.PTSP_OFFICER: frozenset({"P4"}),
+    Role.KELURAHAN_STAFF: frozenset({"P4"}),
+    Role.LURAH: frozenset({"P4"}),
+    Role.BANK_OFFICER: frozenset({"P7"}),
+    Role.COMMUNITY_STAFF: frozenset({"P3"}),
+}
+# Partner roles reach participants only through relationships of these kinds.
+RELATIONSHIP_ROLES: dict[str, frozenset[str]] = {
+    Role.PARTNER_STAFF: frozenset({RelationshipKind.TRAINING, RelationshipKind.MARKETING}),
+    Role.PTSP_OFFICER: frozenset({RelationshipKind.LICENSING}),
+    Role.KELURAHAN_STAFF: frozenset({RelationshipKind.LICENSING}),
+    Role.LURAH: frozenset({RelationshipKind.LICENSING}),
+    Role.BANK_OFFICER: frozenset({RelationshipKind.FINANCING}),
+    Role.COMMUNITY_STAFF: frozenset({RelationshipKind.MENTORING}),
+}
+KIND_STAGE = {
+    RelationshipKind.TRAINING: "P2",
+    RelationshipKind.MENTORING: "P3",
+    RelationshipKind.LICENSING: "P4",
+    RelationshipKind.MARKETING: "P5",
+    RelationshipKind.FINANCING: "P7",
+}
+# Roles whose work needs the full NIK (identity checks for registration, licences and credit).
+NIK_ROLES = frozenset({Role.KECAMATAN_STAFF, Role.PTSP_OFFICER, Role.BANK_OFFICER})
+GOVERNMENT_TYPES = frozenset(
+    {
+        OrganisationType.GOVERNMENT_AGENCY,
+        OrganisationType.KECAMATAN_SECRETARIAT,
+        OrganisationType.PTSP_UNIT,
+        OrganisationType.KELURAHAN_OFFICE,
+    }
+)
 MEMBER_GRANTS = frozenset({Action.ORGANISATION_VIEW, Action.AGREEMENT_VIEW})
 
 _CACHE_ATTR = "_kolabora_memberships"
+_REACH_ATTR = "_kolabora_partner_reach"
 
 
 def memberships(user: AnyUser) -> list[Membership]:
@@ -91,9 +160,10 @@ def memberships(user: AnyUser) -> list[Membership]:
 
 
 def forget(user: AnyUser) -> None:
-    """Drop the cached memberships after they change."""
-    if hasattr(user, _CACHE_ATTR):
-        delattr(user, _CACHE_ATTR)
+    """Drop the cached memberships and partner reach after they change."""
+    for attr in (_CACHE_ATTR, _REACH_ATTR):
+        if hasattr(user, attr):
+            delattr(user, attr)
 
 
 def is_system_admin(user: AnyUser) -> bool:
@@ -168,6 +238,8 @@ def can(user: AnyUser, action: Action, obj: Any = None) -> bool:
         return _can_organisation(user, action, obj)
     if isinstance(obj, Agreement):
         return _can_agreement(user, action, obj)
+    if isinstance(obj, Participant):
+        return _can_participant(user, action, obj)
     raise TypeError(f"No access rule for {type(obj).__name__}")
 
 
@@ -194,6 +266,8 @@ def scope(user: AnyUser, queryset: QuerySet[M], action: Action) -> QuerySet[M]:
         return queryset.filter(Q(pk__in=own) | region_q(codes, "region"))
     if model is Agreement:
         return queryset.filter(Q(lead_id__in=own) | Q(partner_id__in=own) | region_q(codes, "region"))
+    if model is Participant:
+        return queryset.filter(_participant_q(user, action))
     raise TypeError(f"No access rule for {model.__name__}")
 
 
@@ -211,6 +285,166 @@ def access_agreement(user: AnyUser, pk: int, action: Action) -> Agreement:
         raise Http404
     require(user, action, agreement)
     return agreement
+
+
+# --- participants ---------------------------------------------------------------------------------
+
+
+def participant_region_q(codes: Iterable[str]) -> Q:
+    """Participants living inside any of ``codes``, on the indexed region columns (no LIKE)."""
+    column = {1: "province_code", 2: "kota_code", 3: "kecamatan_code", 4: "kelurahan_id"}
+    q = Q(pk__in=[])
+    for c in codes:
+        q |= Q(**{column[c.count(".") + 1]: c})
+    return q
+
+
+def _partner_reach(user: AnyUser) -> list[tuple[int, str]]:
+    """(organisation id, relationship kind) pairs through which the user may reach participants.
+
+    A non-government partner reaches them only while an agreement covering the kind's stage is in force.
+    """
+    cached = getattr(user, _REACH_ATTR, None)
+    if cached is not None:
+        return cached
+    reach: list[tuple[int, str]] = []
+    for m in memberships(user):
+        for kind in RELATIONSHIP_ROLES.get(m.role, ()):
+            org = m.organisation
+            if org.type in GOVERNMENT_TYPES or organisation_serves_stage(
+                org, KIND_STAGE[RelationshipKind(kind)]
+            ):
+                reach.append((org.pk, kind))
+    if user.is_authenticated:
+        setattr(user, _REACH_ATTR, reach)
+    return reach
+
+
+def _relationship_q(reach: list[tuple[int, str]]) -> Q:
+    q = Q(pk__in=[])
+    for org_id, kind in reach:
+        rel = Relationship.objects.filter(
+            participant=OuterRef("pk"), organisation_id=org_id, kind=kind, ended_at__isnull=True
+        )
+        consent = Consent.objects.filter(
+            participant=OuterRef("pk"),
+            purpose=CONSENT_FOR_RELATIONSHIP[RelationshipKind(kind)],
+            withdrawn_at__isnull=True,
+        )
+        q |= Q(Exists(rel)) & Q(Exists(consent))
+    return q
+
+
+_RELATIONSHIP_ACTIONS = frozenset({Action.PARTICIPANT_VIEW, Action.STAGE_TRANSITION, Action.PARTICIPANT_NIK})
+
+
+def _participant_q(user: AnyUser, action: Action) -> Q:
+    q = participant_region_q(region_codes(user, action))
+    if action in _RELATIONSHIP_ACTIONS:
+        q |= _relationship_q(_partner_reach(user))
+    if action == Action.PARTICIPANT_VIEW:
+        q |= Q(user_id=user.pk)
+    return q
+
+
+def _reaching_kinds(user: AnyUser, participant: Participant) -> set[str]:
+    """Relationship kinds through which the user reaches this participant right now."""
+    reach = _partner_reach(user)
+    if not reach:
+        return set()
+    open_rels = set(
+        Relationship.objects.filter(
+            participant=participant, organisation_id__in={o for o, _k in reach}, ended_at__isnull=True
+        ).values_list("organisation_id", "kind")
+    )
+    if not open_rels:
+        return set()
+    consented = set(
+        Consent.objects.filter(participant=participant, withdrawn_at__isnull=True).values_list(
+            "purpose", flat=True
+        )
+    )
+    return {
+        k
+        for o, k in reach
+        if (o, k) in open_rels and CONSENT_FOR_RELATIONSHIP[RelationshipKind(k)] in consented
+    }
+
+
+def is_self(user: AnyUser, participant: Participant) -> bool:
+    return user.is_authenticated and participant.user_id == user.pk
+
+
+def _can_participant(user: AnyUser, action: Action, participant: Participant) -> bool:
+    if action == Action.PARTICIPANT_VIEW and is_self(user, participant):
+        return True
+    if region_covers(region_codes(user, action), participant.kelurahan_id):
+        return True
+    if action == Action.PARTICIPANT_NIK:
+        return bool({m.role for m in memberships(user)} & NIK_ROLES) and bool(
+            _reaching_kinds(user, participant)
+        )
+    return action in _RELATIONSHIP_ACTIONS and bool(_reaching_kinds(user, participant))
+
+
+def can_transition(user: AnyUser, participant: Participant, stage_code: str) -> bool:
+    """May the user move this participant through this stage?"""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if is_system_admin(user):
+        return True
+    kinds: set[str] | None = None
+    for m in memberships(user):
+        if stage_code not in STAGE_ROLES.get(m.role, ()):
+            continue
+        if Action.STAGE_TRANSITION in ROLE_GRANTS.get(m.role, ()) and region_covers(
+            [m.organisation.region_id], participant.kelurahan_id
+        ):
+            return True
+        if m.role in RELATIONSHIP_ROLES:
+            kinds = _reaching_kinds(user, participant) if kinds is None else kinds
+            if any(KIND_STAGE[RelationshipKind(k)] == stage_code for k in kinds):
+                return True
+    return False
+
+
+def transitionable_stages(user: AnyUser, participant: Participant) -> set[str]:
+    return {code for code in ALL_STAGES if can_transition(user, participant, code)}
+
+
+def participant_data_categories(user: AnyUser, participant: Participant) -> set[str]:
+    """Which categories of the participant's data the user may receive (``DataCategory`` codes)."""
+    everything = set(DataCategory.values)
+    if is_system_admin(user) or is_self(user, participant):
+        return everything
+    if region_covers(region_codes(user, Action.PARTICIPANT_VIEW), participant.kelurahan_id):
+        return everything
+    kinds = _reaching_kinds(user, participant)
+    if not kinds:
+        return set()
+    categories: set[str] = {DataCategory.IDENTITY}
+    stages = {KIND_STAGE[RelationshipKind(k)] for k in kinds}
+    for m in memberships(user):
+        if m.organisation.type in GOVERNMENT_TYPES:
+            return everything
+        for agreement in agreements_in_force(m.organisation):
+            if any(agreement.covers_stage(stage) for stage in stages):
+                categories |= set(agreement.data_categories)
+    return categories
+
+
+def access_participant(user: AnyUser, pk: int, action: Action) -> Participant:
+    participant = Participant.objects.select_related("kelurahan", "user").filter(pk=pk).first()
+    if participant is None:
+        raise Http404
+    require(user, action, participant)
+    return participant
+
+
+def consent_is_open(participant: Participant, purpose: ConsentPurpose) -> bool:
+    return Consent.objects.filter(
+        participant=participant, purpose=purpose, withdrawn_at__isnull=True
+    ).exists()
 
 
 # --- agreements as grants ------------------------------------------------------------------------

@@ -17,6 +17,21 @@ class AuditAction(models.IntegerChoices):
     API_TOKEN_CREATED = 20, _("API token created")
     API_TOKEN_REVOKED = 21, _("API token revoked")
 
+    PARTICIPANT_REGISTERED = 100, _("Participant registered")
+    P1_CHANGED = 101, _("P1 registration status changed")
+    PARTICIPANT_UPDATED = 102, _("Participant data changed")
+    ELIGIBILITY_VERIFIED = 103, _("Eligibility verified")
+    PARTICIPANTS_MERGED = 104, _("Duplicate participants merged")
+    BUSINESS_CREATED = 110, _("Business added")
+    BUSINESS_UPDATED = 111, _("Business figures changed")
+    DOCUMENT_UPLOADED = 112, _("Document uploaded")
+    P2_CHANGED = 201, _("P2 training status changed")
+    P3_CHANGED = 301, _("P3 mentoring status changed")
+    P4_CHANGED = 401, _("P4 licensing status changed")
+    P5_CHANGED = 501, _("P5 marketing status changed")
+    P6_CHANGED = 601, _("P6 financial reporting status changed")
+    P7_CHANGED = 701, _("P7 capital status changed")
+
     ORGANISATION_CREATED = 801, _("Organisation created")
     ORGANISATION_UPDATED = 802, _("Organisation updated")
     MEMBERSHIP_ADDED = 803, _("Membership added")
@@ -30,6 +45,12 @@ class AuditAction(models.IntegerChoices):
 
     PERSONAL_DATA_VIEWED = 901, _("Personal data viewed")
     PERSONAL_DATA_EXPORTED = 902, _("Personal data exported")
+    CONSENT_GRANTED = 910, _("Consent given")
+    CONSENT_WITHDRAWN = 911, _("Consent withdrawn")
+    DATA_REQUEST_MADE = 920, _("Data request made")
+    DATA_REQUEST_ANSWERED = 921, _("Data request answered")
+    RELATIONSHIP_OPENED = 930, _("Relationship with a partner opened")
+    RELATIONSHIP_ENDED = 931, _("Relationship with a partner ended")
 
 
 class ProgrammeStage(models.TextChoices):
@@ -43,3 +64,7 @@ class ProgrammeStage(models.TextChoices):
     P5 = "P5", _("P5 Marketing")
     P6 = "P6", _("P6 Financial reporting")
     P7 = "P7", _("P7 Capital")
+
+
+# Stage changes: P1 = 101 … P7 = 701 (the domain's hundred), so the code alone says which stage moved.
+STAGE_CHANGED = {f"P{n}": AuditAction(n * 100 + 1) for n in range(1, 8)}

@@ -4,8 +4,10 @@ Every view and API endpoint is tried as each persona:
 - ``anonymous``: not logged in;
 - ``other_org``: staff of an unrelated organisation in the same region whose role grants nothing here;
 - ``out_of_region``: a programme manager whose region (Jakarta Selatan) does not cover the object;
-- ``permitted``: a programme manager of Jakarta Timur, whose region covers the object.
-The participant issue adds ``no_consent``.
+- ``no_consent``: staff of a training partner with an agreement in force and an open training
+  relationship with the participant, who has not consented to sharing with training partners;
+- ``permitted``: a programme manager of Jakarta Timur, whose region covers the object (a row may name
+  another account as its permitted one, e.g. ``kecamatan`` staff of Cipayung or the ``participant``).
 """
 
 from __future__ import annotations
@@ -20,11 +22,20 @@ from django.test import Client
 
 from kolabora.accounts.models import User
 from kolabora.core.minipdf import text_pdf
+from kolabora.core.timeutils import today
 from kolabora.organisations.choices import AgreementStatus, OrganisationType, Role
 from kolabora.organisations.models import Agreement, Membership, Organisation
+from kolabora.participants.choices import RelationshipKind
+from kolabora.participants.models import Participant
+from kolabora.participants.services import (
+    BusinessInput,
+    RegistrationInput,
+    participant_register,
+    relationship_open,
+)
 
 PASSWORD = "rahasia-uji-123"  # noqa: S105  (test accounts only)
-PERSONAS = ("anonymous", "other_org", "out_of_region", "permitted")
+PERSONAS = ("anonymous", "other_org", "out_of_region", "no_consent", "permitted")
 
 
 def make_user(username: str, *, superuser: bool = False, **extra: Any) -> User:
@@ -65,6 +76,9 @@ class World:
     other_bank: Organisation
     partner: Organisation
     agreement: Agreement
+    trainer: Organisation
+    training_agreement: Agreement
+    participant: Participant
     users: dict[str, User | None] = field(default_factory=dict)
 
     def user(self, persona: str) -> User:
@@ -105,13 +119,87 @@ def build_world() -> World:
     )
     agreement.signed_document.save("pks-uji.pdf", ContentFile(pdf_bytes()), save=False)
     agreement.save()
+    trainer = make_org("Lembaga Pelatihan Uji", "31.75", OrganisationType.COMPANY)
+    day = today()
+    training_agreement = Agreement.objects.create(
+        number="PKS/UJI/P2",
+        title="Pelatihan peserta (uji)",
+        lead=dinas,
+        partner=trainer,
+        stages=["P2"],
+        data_categories=["identity", "pathway"],
+        region_id="31.75",
+        starts_on=day - dt.timedelta(days=300),
+        ends_on=day + dt.timedelta(days=400),
+        status=AgreementStatus.ACTIVE,
+    )
+    participant = make_participant(
+        nik=WORLD_NIK, full_name="Siti Aminah", kelurahan="31.75.10.1001", password=PASSWORD
+    )
+    no_consent = make_member("pelatih.uji", trainer, Role.PARTNER_STAFF)
+    relationship_open(
+        participant=participant,
+        organisation=trainer,
+        kind=RelationshipKind.TRAINING,
+        source="uji:1",
+        actor=None,
+    )
     users: dict[str, User | None] = {
         "anonymous": None,
         "other_org": make_member("bank.lain", other_bank, Role.BANK_OFFICER),
         "out_of_region": make_member("pengelola.jaksel", jaksel, Role.PROGRAMME_MANAGER),
+        "no_consent": no_consent,
         "permitted": make_member("pengelola.jaktim", jaktim, Role.PROGRAMME_MANAGER),
+        "kecamatan": make_member("kecamatan.uji", cipayung, Role.KECAMATAN_STAFF),
+        "participant": participant.user,
     }
-    return World(dinas, jaktim, jaksel, cipayung, other_bank, partner, agreement, users)
+    return World(
+        dinas,
+        jaktim,
+        jaksel,
+        cipayung,
+        other_bank,
+        partner,
+        agreement,
+        trainer,
+        training_agreement,
+        participant,
+        users,
+    )
+
+
+WORLD_NIK = "3175104512900012"  # woman born 5 Dec 1990, kecamatan Cipayung
+
+
+def make_participant(
+    *,
+    nik: str,
+    full_name: str = "Peserta Uji",
+    kelurahan: str = "31.75.10.1001",
+    phone: str | None = None,
+    entry_track: str = "pemula",
+    consents: list[str] | None = None,
+    password: str = "",
+    email: str = "",
+    business: BusinessInput | None = None,
+) -> Participant:
+    """A participant registered through the real service (so stages, consents and audit exist)."""
+    return participant_register(
+        data=RegistrationInput(
+            nik=nik,
+            full_name=full_name,
+            phone=phone or f"0812{nik[-8:]}",
+            kelurahan_code=kelurahan,
+            entry_track=entry_track,
+            consents=consents if consents is not None else ["programme"],
+            password=password,
+            email=email,
+            business=business
+            or BusinessInput(name=f"Usaha {full_name}", sector="kuliner", monthly_turnover=2_000_000),
+        ),
+        actor=None,
+        channel="api",
+    )
 
 
 @dataclass(frozen=True)
@@ -134,10 +222,12 @@ class MatrixRow:
     effect: Callable[[World], Any] | None = None
     # Status an out-of-region persona gets when the view answers it with a refused form instead of 403.
     out_of_region_status: int | None = None
+    # The account that plays "permitted" for this row (a key of World.users).
+    permitted_as: str = "permitted"
 
 
 def run_row(row: MatrixRow, world: World, persona: str) -> None:
-    client = world.client(persona)
+    client = world.client(row.permitted_as if persona == "permitted" else persona)
     url = row.url(world)
     data = row.data(world) if row.data else None
     before = row.effect(world) if row.effect else None

@@ -177,6 +177,22 @@ ROWS = [
     MatrixRow("api:get_agreement", lambda w: reverse("api:get_agreement", args=[w.agreement.pk]), api=True),
 ]
 
+
+def _discover_rows() -> list[MatrixRow]:
+    """Rows declared by other apps in ``kolabora/<app>/tests/matrix*.py`` (a ``ROWS`` list each)."""
+    import importlib
+    from pathlib import Path
+
+    found: list[MatrixRow] = []
+    base = Path(__file__).resolve().parents[2]
+    for path in sorted(base.glob("*/tests/matrix*.py")):
+        module = importlib.import_module(f"kolabora.{path.parent.parent.name}.tests.{path.stem}")
+        found.extend(module.ROWS)
+    return found
+
+
+ROWS = ROWS + _discover_rows()
+
 # Views every logged-in person may use for their own account; anonymous users are sent to log in.
 SELF_SERVICE = {"accounts:password_change", "accounts:password_change_done", "api:me", "accounts:logout"}
 # Views for anonymous visitors by design.
@@ -202,7 +218,7 @@ def test_self_service_needs_login_only(name: str, world: World) -> None:
     url = reverse(name)
     anonymous = world.client("anonymous").get(url)
     assert anonymous.status_code in (302, 401)
-    for persona in ("other_org", "out_of_region", "permitted"):
+    for persona in ("other_org", "out_of_region", "no_consent", "permitted"):
         assert world.client(persona).get(url).status_code == 200
 
 
@@ -226,7 +242,7 @@ def test_every_view_is_in_the_matrix() -> None:
 
 
 def test_denied_attempts_write_no_audit(world: World) -> None:
-    clients = [world.client(p) for p in ("other_org", "out_of_region")]  # logging in is audited too
+    clients = [world.client(p) for p in ("other_org", "out_of_region", "no_consent")]  # logging in is audited
     before = AuditEvent.objects.count()
     for client in clients:
         client.post(reverse("organisations:agreement_activate", args=[world.agreement.pk]))

@@ -1,0 +1,6 @@
+"""Staff pages for participants (namespace ``participants``)."""
+
+
+app_name = "participants"
+
+urlpatterns: list = []
