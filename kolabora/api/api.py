@@ -5,6 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from kolabora.organisations.api import router as organisations_router
+from kolabora.participants.api import router as participants_router
 from kolabora.regions.api import router as regions_router
 
 from . import errors
@@ -27,3 +28,4 @@ errors.install(api)
 api.add_router("/", me_router)
 api.add_router("/regions", regions_router)
 api.add_router("/", organisations_router)
+api.add_router("/", participants_router)

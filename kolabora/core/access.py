@@ -231,8 +231,10 @@ def can(user: AnyUser, action: Action, obj: Any = None) -> bool:
     if is_system_admin(user):
         return True
     if obj is None:
-        return bool(region_codes(user, action)) or (
-            action in MEMBER_GRANTS and bool(member_organisation_ids(user))
+        return (
+            bool(region_codes(user, action))
+            or (action in MEMBER_GRANTS and bool(member_organisation_ids(user)))
+            or (action in _RELATIONSHIP_ACTIONS and bool(_partner_reach(user)))
         )
     if isinstance(obj, Organisation):
         return _can_organisation(user, action, obj)

@@ -1,0 +1,93 @@
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from kolabora.core import access
+from kolabora.core.access import Action
+from kolabora.core.testing import PASSWORD, World, make_participant
+from kolabora.organisations.choices import AgreementStatus
+from kolabora.organisations.models import Agreement
+from kolabora.participants.choices import BusinessScale
+from kolabora.participants.models import Consent, DataRequest, Participant
+from kolabora.participants.scale import business_scale
+from kolabora.participants.selectors import likely_duplicates
+from kolabora.participants.services import (
+    BusinessInput,
+    consent_grant,
+    consent_withdraw,
+    data_request_create,
+    participant_merge,
+)
+from kolabora.pathway.models import ParticipantStage
+from kolabora.pathway.services import stage_transition
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("assets", "monthly", "scale"),
+    [
+        (50_000_000, 0, BusinessScale.MIKRO),
+        (2_000_000_000, 0, BusinessScale.KECIL),
+        (6_000_000_000, 0, BusinessScale.MENENGAH),
+        (0, 150_000_000, BusinessScale.MIKRO),  # Rp1,8 miliar a year
+        (0, 200_000_000, BusinessScale.KECIL),  # Rp2,4 miliar a year
+        (0, 2_000_000_000, BusinessScale.MENENGAH),
+        (0, 5_000_000_000, BusinessScale.BESAR),
+    ],
+)
+def test_scale_follows_pp_7_2021(assets: int, monthly: int, scale: str) -> None:
+    assert business_scale(assets=assets, monthly_turnover=monthly) == scale
+
+
+def test_participant_logs_in_with_phone_or_email(world: World) -> None:
+    make_participant(nik="3175100202910047", full_name="Rina", phone="0813-2222-3333", password=PASSWORD, email="rina@example.test")
+    for identifier in ("081322223333", "+62 813 2222 3333", "rina@example.test"):
+        response = Client().post("/akun/masuk/", {"username": identifier, "password": PASSWORD})
+        assert response.status_code == 302, identifier
+
+
+def test_withdrawing_consent_stops_sharing_at_once(world: World) -> None:
+    partner = world.user("no_consent")
+    p = world.participant
+    assert not access.can(partner, Action.PARTICIPANT_VIEW, p)
+    consent_grant(participant=p, purpose="training_partners", actor=world.user("participant"))
+    access.forget(partner)
+    assert access.can(partner, Action.PARTICIPANT_VIEW, p)
+    assert p in access.scope(partner, Participant.objects.all(), Action.PARTICIPANT_VIEW)
+    consent_withdraw(participant=p, purpose="training_partners", actor=world.user("participant"))
+    assert not access.can(partner, Action.PARTICIPANT_VIEW, p)
+    assert p not in access.scope(partner, Participant.objects.all(), Action.PARTICIPANT_VIEW)
+
+
+def test_partner_without_agreement_in_force_reaches_nobody(world: World) -> None:
+    consent_grant(participant=world.participant, purpose="training_partners", actor=world.user("participant"))
+    Agreement.objects.filter(pk=world.training_agreement.pk).update(status=AgreementStatus.TERMINATED)
+    partner = world.user("no_consent")
+    assert not access.can(partner, Action.PARTICIPANT_VIEW, world.participant)
+
+
+def test_data_request_is_due_in_three_days(world: World) -> None:
+    r = data_request_create(participant=world.participant, kind="correction", details="Alamat salah", actor=world.user("participant"))
+    assert (r.due_at - r.created_at).total_seconds() == pytest.approx(72 * 3600, abs=5)
+    with pytest.raises(Exception, match="salah"):
+        data_request_create(participant=world.participant, kind="correction", details=" ", actor=world.user("participant"))
+    assert DataRequest.objects.count() == 1
+
+
+def test_duplicates_are_found_and_merged(world: World) -> None:
+    twin = make_participant(nik="3175104512900029", full_name="siti  aminah", business=BusinessInput(name="Katering Siti", sector="kuliner"))
+    stage_transition(participant=twin, stage="P3", to_status="in_progress", actor=None)
+    consent_grant(participant=twin, purpose="marketplaces", actor=world.user("kecamatan"))
+    groups = likely_duplicates(user=world.user("kecamatan"))
+    assert [[p.pk for p in g] for g in groups] == [[world.participant.pk, twin.pk]]
+    assert likely_duplicates(user=world.user("out_of_region")) == []
+    kept = participant_merge(keep=world.participant, duplicate=twin, actor=world.user("kecamatan"), reason="NIK salah ketik")
+    twin.refresh_from_db()
+    assert twin.status == "merged" and twin.merged_into_id == kept.pk
+    assert kept.businesses.count() == 2
+    assert ParticipantStage.objects.get(participant=kept, code="P3").status == "in_progress"
+    open_purposes = sorted(Consent.objects.filter(participant=kept, withdrawn_at__isnull=True).values_list("purpose", flat=True))
+    assert open_purposes == ["marketplaces", "programme"]
+    assert likely_duplicates(user=world.user("kecamatan")) == []
