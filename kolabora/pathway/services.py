@@ -86,12 +86,6 @@ def _check(
             % {"stage": names[stage.code], "from": _status_label(current), "to": _status_label(to)},
             "status",
         )
-    if to == current and not raises_level:
-        raise TransitionRefused(
-            _("%(stage)s is already “%(status)s”.")
-            % {"stage": names[stage.code], "status": _status_label(to)},
-            "unchanged",
-        )
     if to in NEEDS_REASON and not reason:
         raise TransitionRefused(_("Give a reason when a stage is skipped or dropped."), "reason")
     if current == StageStatus.COMPLETED and to == StageStatus.IN_PROGRESS and not reason:
@@ -107,6 +101,12 @@ def _check(
             raise TransitionRefused(
                 _("The level reached cannot go down (now T%(level)s).") % {"level": row.level}, "level"
             )
+    if to == current and not raises_level:
+        raise TransitionRefused(
+            _("%(stage)s is already “%(status)s”.")
+            % {"stage": names[stage.code], "status": _status_label(to)},
+            "unchanged",
+        )
     if to == StageStatus.COMPLETED and stage.levels:
         reached = max(level or 0, row.level or 0)
         if reached < programme.required_training_level:
