@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "template_partials",
     "django_tasks",
     "django_tasks_db",
+    # Listed so the API docs page serves its bundled Swagger UI instead of loading it from a CDN.
+    "ninja",
     "axes",
     "phonenumber_field",
     "kolabora.core",

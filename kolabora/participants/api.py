@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
@@ -28,6 +29,10 @@ from kolabora.regions.models import Region
 from . import selectors, services
 from .choices import RegistrationChannel
 from .models import Participant
+
+if TYPE_CHECKING:
+    from kolabora.accounts.models import User
+    from kolabora.core.access import AnyUser
 
 router = Router(tags=["participants"])
 MAX_LIMIT = 200
@@ -168,9 +173,9 @@ def _stages(participant: Participant) -> list[StageOut]:
     ]
 
 
-def participant_out(user: object, participant: Participant) -> ParticipantOut:
+def participant_out(user: AnyUser, participant: Participant) -> ParticipantOut:
     """The participant as ``user`` may receive it: categories per agreement, NIK only if needed."""
-    cats = access.participant_data_categories(user, participant)  # type: ignore[arg-type]
+    cats = access.participant_data_categories(user, participant)
     contact = DataCategory.CONTACT in cats
     business = DataCategory.BUSINESS in cats
     financial = DataCategory.FINANCIAL in cats
@@ -180,7 +185,7 @@ def participant_out(user: object, participant: Participant) -> ParticipantOut:
         nik_masked=participant.nik_masked,
         nik=participant.nik
         if access.can(user, Action.PARTICIPANT_NIK, participant) or access.is_self(user, participant)
-        else None,  # type: ignore[arg-type]
+        else None,
         full_name=participant.full_name,
         sex=participant.sex if identity else None,
         birth_date=participant.birth_date if contact else None,
@@ -320,9 +325,9 @@ def transition(request: HttpRequest, participant_id: int, code: str, payload: Tr
             participant=participant,
             stage=code.upper(),
             to_status=payload.to_status,
-            actor=request.user,
+            actor=cast("User", request.user),
             reason=payload.reason,
-            level=payload.level,  # type: ignore[arg-type]
+            level=payload.level,
         )
     except TransitionRefused as exc:
         if exc.code == "stage":

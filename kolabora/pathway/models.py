@@ -57,6 +57,9 @@ class ProgrammeTarget(models.Model):
         verbose_name_plural = _("targets")
         constraints = [models.UniqueConstraint(fields=["programme", "region", "year"], name="target_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.programme} {self.region_id} {self.year}: {self.target}"
+
 
 class StageDefinition(models.Model):
     """One step of a programme, with its rules as data.

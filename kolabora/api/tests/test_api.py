@@ -90,6 +90,12 @@ def test_openapi_document_describes_the_api() -> None:
     assert "bearer" in str(doc["components"]["securitySchemes"]).lower()
 
 
+def test_api_docs_load_nothing_from_a_cdn() -> None:
+    body = Client().get("/api/v1/docs").content.decode()
+    assert "swagger-ui-bundle.js" in body
+    assert "cdn" not in body.lower()
+
+
 def test_browser_session_reaches_the_api(world: World) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.user("permitted"))

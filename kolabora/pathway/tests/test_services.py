@@ -115,9 +115,15 @@ def test_domicile_letter_route_waits_for_verification(world: World) -> None:
 
     p = participant_register(
         data=RegistrationInput(
-            nik="3273100101900031", full_name="Asep Sunandar", phone="081311112222", kelurahan_code="31.75.10.1003",
-            entry_track="pemula", domicile_basis="domicile_letter", domicile_since=dt.date(2019, 1, 1),
-            consents=["programme"], business=BusinessInput(name="Warung Asep", sector="kuliner"),
+            nik="3273100101900031",
+            full_name="Asep Sunandar",
+            phone="081311112222",
+            kelurahan_code="31.75.10.1003",
+            entry_track="pemula",
+            domicile_basis="domicile_letter",
+            domicile_since=dt.date(2019, 1, 1),
+            consents=["programme"],
+            business=BusinessInput(name="Warung Asep", sector="kuliner"),
             documents={"domicile_letter": ContentFile(pdf_bytes(), name="surat.pdf")},
         ),
         actor=world.user("kecamatan"),
@@ -134,8 +140,12 @@ def test_naik_kelas_with_nib_completes_licensing_at_once(world: World) -> None:
     from kolabora.participants.services import BusinessInput
 
     p = make_participant(
-        nik="3175100202910047", full_name="Rudi Hartono", entry_track="naik_kelas",
-        business=BusinessInput(name="Konveksi Rudi", sector="fashion", nib="1234567890123", monthly_turnover=60_000_000),
+        nik="3175100202910047",
+        full_name="Rudi Hartono",
+        entry_track="naik_kelas",
+        business=BusinessInput(
+            name="Konveksi Rudi", sector="fashion", nib="1234567890123", monthly_turnover=60_000_000
+        ),
     )
     assert status(p, "P4") == "completed"
     assert p.businesses.get().scale == "mikro"
@@ -143,10 +153,23 @@ def test_naik_kelas_with_nib_completes_licensing_at_once(world: World) -> None:
 
 def test_permission_for_transitions_follows_role_and_region(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        stage_transition(participant=world.participant, stage="P3", to_status="in_progress", actor=world.user("out_of_region"))
+        stage_transition(
+            participant=world.participant,
+            stage="P3",
+            to_status="in_progress",
+            actor=world.user("out_of_region"),
+        )
     with pytest.raises(PermissionDenied):
-        stage_transition(participant=world.participant, stage="P2", to_status="in_progress", level=1, actor=world.user("no_consent"))
-    stage_transition(participant=world.participant, stage="P3", to_status="in_progress", actor=world.user("kecamatan"))
+        stage_transition(
+            participant=world.participant,
+            stage="P2",
+            to_status="in_progress",
+            level=1,
+            actor=world.user("no_consent"),
+        )
+    stage_transition(
+        participant=world.participant, stage="P3", to_status="in_progress", actor=world.user("kecamatan")
+    )
 
 
 def test_progress_shows_what_is_next_and_what_blocks(world: World) -> None:
@@ -163,7 +186,9 @@ def test_at_risk_lists_inactive_participants_with_an_open_stage_oldest_first(wor
     for p, days in ((old, 40), (older, 90)):
         move(p, "P3", "in_progress")
         Participant.objects.filter(pk=p.pk).update(last_activity_at=timezone.now() - dt.timedelta(days=days))
-    Participant.objects.filter(pk=world.participant.pk).update(last_activity_at=timezone.now() - dt.timedelta(days=90))
+    Participant.objects.filter(pk=world.participant.pk).update(
+        last_activity_at=timezone.now() - dt.timedelta(days=90)
+    )
     names = [p.full_name for p in at_risk_list(user=world.user("kecamatan"), programme=programme_default())]
     assert names == ["Paling Lama", "Lama Sekali"]  # the world participant has no open stage
     assert list(at_risk_list(user=world.user("out_of_region"), programme=programme_default())) == []
