@@ -9,6 +9,8 @@ urlpatterns = [
     path("", include("kolabora.organisations.urls")),
     path("", include("kolabora.participants.urls")),
     path("", include("kolabora.participants.urls_self")),
+    path("", include("kolabora.licensing.urls")),
+    path("", include("kolabora.licensing.urls_public")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "kolabora.organisations",
     "kolabora.participants",
     "kolabora.pathway",
+    "kolabora.handoffs",
+    "kolabora.licensing",
     "kolabora.api",
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from kolabora.licensing.api import router as licensing_router
 from kolabora.organisations.api import router as organisations_router
 from kolabora.participants.api import router as participants_router
 from kolabora.regions.api import router as regions_router
@@ -29,3 +30,4 @@ api.add_router("/", me_router)
 api.add_router("/regions", regions_router)
 api.add_router("/", organisations_router)
 api.add_router("/", participants_router)
+api.add_router("/", licensing_router)

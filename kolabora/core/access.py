@@ -61,6 +61,7 @@ class Action(StrEnum):
     PARTICIPANT_NIK = "participant.nik"
     STAGE_TRANSITION = "stage.transition"
     DATA_REQUEST_ANSWER = "data_request.answer"
+    LICENCE_APPLY = "licence.apply"
 
 
 # What each role may do within its region. Members' rights over their own organisation are separate
@@ -80,6 +81,7 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
             Action.PARTICIPANT_MERGE,
             Action.STAGE_TRANSITION,
             Action.DATA_REQUEST_ANSWER,
+            Action.LICENCE_APPLY,
         }
     ),
     Role.REGIONAL_COORDINATOR: frozenset(
@@ -95,9 +97,10 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
             Action.PARTICIPANT_NIK,
             Action.STAGE_TRANSITION,
             Action.DATA_REQUEST_ANSWER,
+            Action.LICENCE_APPLY,
         }
     ),
-    Role.MENTOR: frozenset({Action.PARTICIPANT_VIEW, Action.STAGE_TRANSITION}),
+    Role.MENTOR: frozenset({Action.PARTICIPANT_VIEW, Action.STAGE_TRANSITION, Action.LICENCE_APPLY}),
 }
 ALL_STAGES = frozenset({"P1", "P2", "P3", "P4", "P5", "P6", "P7"})
 # Which stages a role may move a participant through (within what it may otherwise see).
@@ -441,6 +444,19 @@ def access_participant(user: AnyUser, pk: int, action: Action) -> Participant:
         raise Http404
     require(user, action, participant)
     return participant
+
+
+def member_with_role(user: AnyUser, organisation_id: int, roles: Iterable[str]) -> bool:
+    """Does the user act for this organisation in one of these roles?"""
+    wanted = set(roles)
+    return any(m.organisation_id == organisation_id and m.role in wanted for m in memberships(user))
+
+
+def can_apply_for(user: AnyUser, participant: Participant) -> bool:
+    """The participant themselves, or staff of their area who help with licensing (mentor, kecamatan)."""
+    if is_self(user, participant) or is_system_admin(user):
+        return True
+    return region_covers(region_codes(user, Action.LICENCE_APPLY), participant.kelurahan_id)
 
 
 def consent_is_open(participant: Participant, purpose: ConsentPurpose) -> bool:

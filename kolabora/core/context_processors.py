@@ -17,6 +17,7 @@ def kolabora(request: HttpRequest) -> dict[str, Any]:
         "nav": {
             "organisations": access.can(user, Action.ORGANISATION_VIEW),
             "agreements": access.can(user, Action.AGREEMENT_VIEW),
+            "participants": access.can(user, Action.PARTICIPANT_VIEW),
             "admin": user.is_staff and access.is_system_admin(user),
         }
     }

@@ -14,6 +14,7 @@ from django.utils.module_loading import import_string
 
 SEEDERS = [
     "kolabora.organisations.demo.seed",
+    "kolabora.participants.demo.seed",
 ]
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,14 +44,59 @@ ROLE_DUTIES: dict[str, StrPromise] = {
 }
 
 
+def _participant_actions(request: HttpRequest) -> list[tuple[str, str, str]]:
+    """The participant pages the user may use, most frequent work first."""
+    user = request.user
+    actions = []
+    if access.can(user, Action.PARTICIPANT_REGISTER):
+        actions.append(
+            (
+                "participants:register",
+                _("Register a walk-in participant"),
+                _("One form for someone at the kecamatan desk with their KTP."),
+            )
+        )
+    if access.can(user, Action.PARTICIPANT_VIEW):
+        actions.append(
+            ("participants:list", _("Participants"), _("Find participants and follow their steps P1–P7."))
+        )
+        actions.append(
+            (
+                "participants:at_risk",
+                _("At risk of dropping out"),
+                _("Participants without activity for a while: call or message them."),
+            )
+        )
+    if access.can(user, Action.PARTICIPANT_MERGE):
+        actions.append(
+            ("participants:duplicates", _("Likely duplicates"), _("Records of the same person to merge."))
+        )
+    if access.can(user, Action.DATA_REQUEST_ANSWER):
+        actions.append(
+            (
+                "participants:data_requests",
+                _("Data requests"),
+                _("Participants' requests about their data, due within 3 × 24 hours."),
+            )
+        )
+    return actions
+
+
 @require_http_methods(["GET"])
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponseBase:
     if not request.user.is_authenticated:
         return TemplateResponse(request, "core/home_public.html", {"stages": ProgrammeStage.choices})
+    staff = bool(access.memberships(request.user)) or access.is_system_admin(request.user)
+    if hasattr(request.user, "participant") and not staff:
+        # Participants have their own progress page (namespace "me"); staff who also take part keep this one.
+        try:
+            return redirect(reverse("me:progress"))
+        except NoReverseMatch:
+            pass
     memberships = [
         {"membership": m, "duty": ROLE_DUTIES.get(m.role, "")} for m in access.memberships(request.user)
     ]
-    actions = []
+    actions = _participant_actions(request)
     if access.can(request.user, Action.ORGANISATION_VIEW):
         actions.append(
             (

@@ -194,7 +194,10 @@ class WalkInForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/*"}),
     )
     entry_track = forms.ChoiceField(
-        label=_("Entry track"), choices=EntryTrack.choices, initial=EntryTrack.PEMULA, widget=forms.RadioSelect
+        label=_("Entry track"),
+        choices=EntryTrack.choices,
+        initial=EntryTrack.PEMULA,
+        widget=forms.RadioSelect,
     )
     business_name = forms.CharField(label=_("Business name"), required=False, max_length=150)
     business_sector = forms.ChoiceField(
@@ -224,7 +227,9 @@ class WalkInForm(forms.Form):
     ownership_proof = forms.FileField(
         label=_("Proof of business ownership"),
         required=False,
-        help_text=_("Needed for an existing business (naik kelas): a photo of the premises, a letter or a licence."),
+        help_text=_(
+            "Needed for an existing business (naik kelas): a photo of the premises, a letter or a licence."
+        ),
         widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/*"}),
     )
     consents = forms.MultipleChoiceField(
@@ -245,7 +250,7 @@ class WalkInForm(forms.Form):
         self.user = user
         codes = visible_region_codes(user, Action.PARTICIPANT_REGISTER)
         kelurahan = region_choices(codes, [RegionLevel.KELURAHAN])
-        self.fields["kelurahan"].widget.choices = [("", "—"), *[(c, n.strip()) for c, n in kelurahan]]  # type: ignore[attr-defined]
+        self.fields["kelurahan"].widget.choices = [("", "—"), *[(c, n.strip()) for c, n in kelurahan]]
 
     def clean_kelurahan(self) -> str:
         code = self.cleaned_data["kelurahan"].strip()

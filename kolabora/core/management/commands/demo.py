@@ -23,6 +23,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--reset", action="store_true", help="Start from an empty database.")
         parser.add_argument("--no-serve", action="store_true", help="Prepare the data and exit.")
+        parser.add_argument(
+            "--participants",
+            type=int,
+            default=5000,
+            metavar="N",
+            help="How many demo participants to create on the first run (default 5000).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         translation.activate(settings.LANGUAGE_CODE)
@@ -34,7 +41,7 @@ class Command(BaseCommand):
         if not Region.objects.filter(code=province).exists():
             self.stdout.write("Memuat wilayah Kemendagri …")
             call_command("regions", "load", "--province", province, stdout=self.stdout)
-        ctx = demo_seed()
+        ctx = demo_seed(participants=options["participants"])
         self.stdout.write(self.style.SUCCESS(f"Data demo siap ({time.monotonic() - started:.1f} s)."))
         self._print_accounts(ctx)
         if options["no_serve"]:
