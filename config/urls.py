@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("kolabora.participants.urls_self")),
     path("", include("kolabora.licensing.urls")),
     path("", include("kolabora.licensing.urls_public")),
+    path("", include("kolabora.training.urls")),
+    path("", include("kolabora.mentoring.urls")),
     path("api/v1/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "kolabora.pathway",
     "kolabora.handoffs",
     "kolabora.licensing",
+    "kolabora.training",
+    "kolabora.mentoring",
     "kolabora.api",
 ]
 

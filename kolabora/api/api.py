@@ -5,8 +5,10 @@ from __future__ import annotations
 from ninja import NinjaAPI
 
 from kolabora.licensing.api import router as licensing_router
+from kolabora.mentoring.api import router as mentoring_router
 from kolabora.organisations.api import router as organisations_router
 from kolabora.participants.api import router as participants_router
+from kolabora.training.api import router as training_router
 from kolabora.regions.api import router as regions_router
 
 from . import errors
@@ -31,3 +33,5 @@ api.add_router("/regions", regions_router)
 api.add_router("/", organisations_router)
 api.add_router("/", participants_router)
 api.add_router("/", licensing_router)
+api.add_router("/", training_router)
+api.add_router("/", mentoring_router)

@@ -66,7 +66,11 @@ def region_path(code: str) -> list[Region]:
 def document_list(*, participant: Participant) -> list[dict[str, Any]]:
     """The participant's documents by kind and file name only (the files themselves are never public)."""
     return [
-        {"kind": d.get_kind_display(), "name": (d.file.name or "").rsplit("/", 1)[-1], "uploaded_at": d.created_at}
+        {
+            "kind": d.get_kind_display(),
+            "name": (d.file.name or "").rsplit("/", 1)[-1],
+            "uploaded_at": d.created_at,
+        }
         for d in participant.documents.order_by("created_at", "id")
     ]
 

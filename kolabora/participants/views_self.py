@@ -81,6 +81,7 @@ from .services import (
     participant_register,
     registration_validate,
 )
+from .templatetags.participant_extras import rupiah
 from .validation import nik_check
 
 # --- the registration wizard -----------------------------------------------------------------------
@@ -214,7 +215,9 @@ def _typed(forms_: dict[str, forms.Form], post: Any) -> dict[str, Any]:
         for name, field in form.fields.items():
             if name in NEVER_KEPT or isinstance(field, forms.FileField):
                 continue
-            typed[name] = post.getlist(name) if isinstance(field, forms.MultipleChoiceField) else post.get(name, "")
+            typed[name] = (
+                post.getlist(name) if isinstance(field, forms.MultipleChoiceField) else post.get(name, "")
+            )
     return typed
 
 
@@ -268,7 +271,9 @@ def _registration_input(
 
 def _draft_documents(draft: Draft, *, placeholders: bool = False) -> dict[str, File]:
     """The uploaded drafts as Files for the service; ``placeholders`` only name them (for checks)."""
-    wanted = {DocumentKind.OWNERSHIP_PROOF} | ({DocumentKind.DOMICILE_LETTER} if draft.outside_dki() else set())
+    wanted = {DocumentKind.OWNERSHIP_PROOF} | (
+        {DocumentKind.DOMICILE_LETTER} if draft.outside_dki() else set()
+    )
     documents: dict[str, File] = {}
     for kind, info in draft.files.items():
         if kind not in wanted:
@@ -486,7 +491,7 @@ def _review(draft: Draft) -> list[dict[str, Any]]:
             "rows": [(_("Mobile phone number"), s2.get("phone", "")), (_("Email"), s2.get("email") or "—")],
         },
     ]
-    place = [
+    place: list[tuple[str, Any]] = [
         (_("Kelurahan"), ", ".join(r.name for r in kelurahan[:3])),
         (_("Address"), s3.get("address") or "—"),
     ]
@@ -498,7 +503,7 @@ def _review(draft: Draft) -> list[dict[str, Any]]:
         ]
     sections.append({"step": 3, "title": titles[3], "rows": place})
     track = s4.get("entry_track")
-    business = [(_("How do you join?"), EntryTrack(track).label if track else "—")]
+    business: list[tuple[str, Any]] = [(_("How do you join?"), EntryTrack(track).label if track else "—")]
     if s4.get("business_name"):
         turnover = s4.get("monthly_turnover")
         business += [
@@ -506,7 +511,7 @@ def _review(draft: Draft) -> list[dict[str, Any]]:
             (_("Sector"), Sector(s4["sector"]).label if s4.get("sector") else "—"),
             (_("Started on"), s4.get("started_on") or "—"),
             (_("Workers"), s4.get("workers") or 0),
-            (_("Monthly turnover (Rp)"), f"Rp {turnover:,}".replace(",", ".") if turnover else "—"),
+            (_("Monthly turnover (Rp)"), rupiah(turnover) if turnover else "—"),
             (_("NIB (if you have one)"), s4.get("nib") or "—"),
         ]
     proof = draft.files.get(DocumentKind.OWNERSHIP_PROOF)
@@ -715,7 +720,10 @@ def _export(request: AuthedHttpRequest, fmt: str) -> tuple[Participant, dict[str
     with transaction.atomic():
         # Recorded first, so the download lists itself in the record of processing.
         audit_record(
-            actor=request.user, action=AuditAction.PERSONAL_DATA_EXPORTED, obj=participant, after={"format": fmt}
+            actor=request.user,
+            action=AuditAction.PERSONAL_DATA_EXPORTED,
+            obj=participant,
+            after={"format": fmt},
         )
     return participant, export.participant_export(participant=participant)
 

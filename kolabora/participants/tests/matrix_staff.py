@@ -68,7 +68,10 @@ def make_at_risk(participant: Participant, *, days: int = 60) -> Participant:
 def data_request(w: World) -> DataRequest:
     found = DataRequest.objects.filter(participant=w.participant, status="open").first()
     return found or services.data_request_create(
-        participant=w.participant, kind="access", details="Minta salinan data saya.", actor=w.user("participant")
+        participant=w.participant,
+        kind="access",
+        details="Minta salinan data saya.",
+        actor=w.user("participant"),
     )
 
 
@@ -89,12 +92,16 @@ def walk_in_data(w: World) -> dict[str, Any]:
 
 def _stages(w: World) -> list[tuple[str, str]]:
     return list(
-        ParticipantStage.objects.filter(participant=w.participant).order_by("code").values_list("code", "status")
+        ParticipantStage.objects.filter(participant=w.participant)
+        .order_by("code")
+        .values_list("code", "status")
     )
 
 
 def _letter_state(w: World) -> Any:
-    return Participant.objects.filter(nik=LETTER_NIK).values_list("eligibility_verified_at", flat=True).first()
+    return (
+        Participant.objects.filter(nik=LETTER_NIK).values_list("eligibility_verified_at", flat=True).first()
+    )
 
 
 def _participant_count(w: World) -> int:
@@ -138,9 +145,7 @@ ROWS = [
         "participants:document",
         lambda w: reverse("participants:document", args=[w.participant.pk, document(w).pk]),
     ),
-    MatrixRow(
-        "participants:register", lambda w: reverse("participants:register"), permitted_as="kecamatan"
-    ),
+    MatrixRow("participants:register", lambda w: reverse("participants:register"), permitted_as="kecamatan"),
     MatrixRow(
         "participants:register",
         lambda w: reverse("participants:register"),

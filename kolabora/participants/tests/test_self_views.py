@@ -33,7 +33,7 @@ pytestmark = pytest.mark.django_db
 NIK = "3175100101900031"  # man born 1 January 1990, kecamatan Cipayung
 OUTSIDE_NIK = "3273010101900001"  # man born 1 January 1990, kecamatan Sukasari, Kota Bandung
 PASSWORD = "Usaha-maju-2026"
-STEP = {
+STEP: dict[int, dict[str, Any]] = {
     1: {"nik": NIK, "full_name": "Budi Santoso"},
     2: {"phone": "0812-1111-2222", "email": "budi@example.test"},
     3: {"kelurahan_code": "31.75.10.1001", "address": "Jl. Mawar 1, RT 01/RW 02"},
@@ -162,7 +162,10 @@ def test_a_screen_cannot_be_skipped(world: World) -> None:
     ("nik", "message"),
     [
         ("12345", lambda: t("A NIK has exactly 16 digits; this one has %(n)s characters.", n=5)),
-        ("3175103202900001", lambda: t("The birth date in this NIK (%(digits)s) is not a real date.", digits="320290")),
+        (
+            "3175103202900001",
+            lambda: t("The birth date in this NIK (%(digits)s) is not a real date.", digits="320290"),
+        ),
     ],
 )
 def test_a_bad_nik_is_explained_on_screen_one(world: World, nik: str, message: Any) -> None:
@@ -265,7 +268,10 @@ def test_naik_kelas_needs_proof_of_ownership(world: World) -> None:
         "Attach proof that you own the business (e.g. a photo of the premises, a business letter or an existing licence)."
     ) in text(response)
     photo = SimpleUploadedFile("warung.png", b"\x89PNG\r\n\x1a\n" + b"0" * 64, content_type="image/png")
-    assert post(client, 4, entry_track="naik_kelas", nib="1234567890123", ownership_proof=photo).status_code == 302
+    assert (
+        post(client, 4, entry_track="naik_kelas", nib="1234567890123", ownership_proof=photo).status_code
+        == 302
+    )
     assert post(client, 5).status_code == 302
     participant = Participant.objects.get(nik=NIK)
     assert participant.documents.get().kind == "ownership_proof"
@@ -328,7 +334,10 @@ def test_progress_says_what_is_needed_and_what_blocks(world: World) -> None:
         assert upcoming.code == "P2"
         assert upcoming.requirements in body  # "what is needed" for the next step, in words
     assert t("Needs %(stages)s completed first.", stages="P4 Perizinan") in body
-    assert t("Needs %(stages)s completed first.", stages=f"P4 Perizinan {t('and')} P6 Pelaporan Keuangan") in body
+    assert (
+        t("Needs %(stages)s completed first.", stages=f"P4 Perizinan {t('and')} P6 Pelaporan Keuangan")
+        in body
+    )
 
 
 def test_my_pages_refuse_staff_and_send_visitors_to_log_in(world: World) -> None:
@@ -364,9 +373,14 @@ def test_consents_can_be_given_and_withdrawn(world: World) -> None:
     assert t("Yes, withdraw my consent") in text(warning)
     done = client.post(reverse("me:consent_withdraw"), {"purpose": "programme", "confirm": "1"})
     assert done.status_code == 302 and not is_open("programme")
-    assert AuditEvent.objects.filter(
-        action=AuditAction.CONSENT_WITHDRAWN, object_id=str(participant.pk), actor=world.user("participant")
-    ).count() == 2
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditAction.CONSENT_WITHDRAWN,
+            object_id=str(participant.pk),
+            actor=world.user("participant"),
+        ).count()
+        == 2
+    )
 
 
 def test_json_download_holds_everything_with_the_audit_trail_and_is_audited(world: World) -> None:
