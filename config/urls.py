@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("kolabora.participants.urls_self")),
     path("", include("kolabora.licensing.urls")),
     path("", include("kolabora.licensing.urls_public")),
+    path("", include("kolabora.notifications.urls")),
     path("", include("kolabora.training.urls")),
     path("", include("kolabora.mentoring.urls")),
     path("api/v1/", api.urls),

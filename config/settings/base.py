@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "kolabora.pathway",
     "kolabora.handoffs",
     "kolabora.licensing",
+    "kolabora.notifications",
     "kolabora.training",
     "kolabora.mentoring",
     "kolabora.api",

@@ -8,8 +8,8 @@ from kolabora.licensing.api import router as licensing_router
 from kolabora.mentoring.api import router as mentoring_router
 from kolabora.organisations.api import router as organisations_router
 from kolabora.participants.api import router as participants_router
-from kolabora.training.api import router as training_router
 from kolabora.regions.api import router as regions_router
+from kolabora.training.api import router as training_router
 
 from . import errors
 from .auth import AUTH

@@ -66,7 +66,7 @@ TYPES = [
 ]
 
 
-def load(LicenceType, RequirementDefinition, StepDefinition) -> None:  # type: ignore[no-untyped-def]  # noqa: N803
+def load(LicenceType, RequirementDefinition, StepDefinition) -> None:  # type: ignore[no-untyped-def]
     """Create the default types (skipping those that exist). Used by the data migration."""
     for t in TYPES:
         lt, created = LicenceType.objects.get_or_create(

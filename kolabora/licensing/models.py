@@ -178,6 +178,9 @@ class SurveyPhoto(models.Model):
         verbose_name = _("survey photo")
         verbose_name_plural = _("survey photos")
 
+    def __str__(self) -> str:
+        return self.image.name or ""
+
 
 class Recommendation(BaseModel):
     """The lurah's signed recommendation: who decided, when, and why."""

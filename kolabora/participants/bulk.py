@@ -3,9 +3,9 @@
 For imports (the demo's participants today, a kecamatan's spreadsheet tomorrow) registering one person
 at a time costs a few dozen queries each. ``participants_bulk_create`` validates every row with the same
 ``registration_validate`` as a single registration, then writes participants, businesses and their first
-figures, consents and the programme's stage rows with ``bulk_create`` in batches, one
-``PARTICIPANT_REGISTERED`` audit row per participant (channel ``import``), and the stage history through
-``pathway.bulk.stage_history_import``.
+figures, consents and the programme's stage rows in batches, one ``PARTICIPANT_REGISTERED`` audit row
+per participant (channel ``import``), and the stage history (registration's own P1, then whatever the
+import carries) through ``pathway.bulk``, by the same rules as ``stage_transition``.
 """
 
 from __future__ import annotations
@@ -16,21 +16,31 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.validators import validate_email
+from django.db import router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kolabora.core import access, context
 from kolabora.core.choices import AuditAction
 from kolabora.core.models import AuditEvent
-from kolabora.pathway.bulk import ParticipantHistory, StageTarget, stage_history_import
-from kolabora.pathway.models import ParticipantStage
+from kolabora.pathway.bulk import StageTarget, rows_insert, stages_create_with_history
 from kolabora.pathway.services import programme_default
+from kolabora.regions.choices import RegionLevel
+from kolabora.regions.models import Region
 
-from .choices import CONSENT_TEXT_VERSION, DomicileBasis, EntryTrack, RegistrationChannel
+from .choices import CONSENT_TEXT_VERSION, ConsentPurpose, DomicileBasis, EntryTrack, RegistrationChannel
 from .models import Business, BusinessFigures, Consent, Participant
 from .scale import business_scale
-from .services import RegistrationInput, duplicate_message, name_key, registration_validate
+from .services import (
+    PROGRAMME_REGION,
+    RegistrationInput,
+    _business_errors,
+    duplicate_message,
+    name_key,
+    registration_validate,
+)
+from .validation import domicile_check, nik_check, phone_check
 
 if TYPE_CHECKING:
     from kolabora.accounts.models import User
@@ -51,35 +61,92 @@ class ParticipantImport:
     stages: Mapping[str, StageTarget] = field(default_factory=dict)
 
 
+def _quick(data: RegistrationInput, kelurahan: dict[str, Region], day: dt.date) -> dict[str, Any] | None:
+    """``registration_validate``'s result for an import row, from the same checks but with the kelurahan
+    looked up in ``kelurahan`` instead of one query per row. None when any check fails; then
+    ``registration_validate`` itself says why, in the words a registration form would show."""
+    try:
+        facts = nik_check(data.nik, today=day)
+        phone = phone_check(data.phone)
+        if data.email:
+            validate_email(data.email)
+        basis = domicile_check(facts=facts, basis=data.domicile_basis, since=data.domicile_since, today=day)
+    except ValidationError:
+        return None
+    region = kelurahan.get(data.kelurahan_code)
+    b = data.business
+    if (
+        region is None
+        or len(data.full_name.strip()) < 3
+        or data.entry_track not in EntryTrack.values
+        or (data.entry_track == EntryTrack.NAIK_KELAS and b is None)
+        or (b is not None and _business_errors(b, day))
+        or any(c not in ConsentPurpose.values for c in data.consents)
+        or ConsentPurpose.PROGRAMME not in data.consents
+    ):
+        return None
+    return {"facts": facts, "phone": phone, "kelurahan": region, "basis": basis}
+
+
 def _validated(rows: Sequence[ParticipantImport], now: dt.datetime) -> list[dict[str, Any]]:
-    """Every row's checked facts; one ValidationError naming each bad row (``"12.nik"``) otherwise."""
+    """Every row's checked facts; otherwise one ValidationError naming each bad row's fields
+    (``"12.nik"``), including NIKs already registered or repeated within ``rows``."""
+    kelurahan = {
+        r.code: r
+        for r in Region.objects.filter(level=RegionLevel.KELURAHAN, code__startswith=PROGRAMME_REGION + ".")
+    }
     errors: dict[str, str] = {}
     checked: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     for i, row in enumerate(rows):
-        try:
-            facts = registration_validate(
-                row.data, channel=CHANNEL, day=timezone.localdate(row.registered_at or now)
-            )
-        except ValidationError as exc:
-            for name, messages in exc.message_dict.items():
-                errors[f"{i}.{name}"] = messages[0]
-            facts = {}
-        else:
-            nik = facts["facts"].nik
-            if nik in seen:
-                errors[f"{i}.nik"] = duplicate_message()
-            seen[nik] = i
+        if row.data.password or row.data.documents:
+            raise ValueError("An import creates no accounts and stores no documents; pass ``user`` instead.")
+        day = timezone.localdate(row.registered_at or now)
+        facts = _quick(row.data, kelurahan, day)
+        if facts is None:
+            try:
+                facts = registration_validate(row.data, channel=CHANNEL, day=day)
+            except ValidationError as exc:
+                for name, messages in exc.message_dict.items():
+                    errors[f"{i}.{name}"] = messages[0]
+                checked.append({})
+                continue
+        nik = facts["facts"].nik
+        if nik in seen:
+            errors[f"{i}.nik"] = duplicate_message()
+        seen[nik] = i
         checked.append(facts)
     niks = list(seen)
-    for start in range(0, len(niks), 1000):
-        for nik in Participant.objects.filter(nik__in=niks[start : start + 1000]).values_list(
+    for start in range(0, len(niks), 500):
+        for nik in Participant.objects.filter(nik__in=niks[start : start + 500]).values_list(
             "nik", flat=True
         ):
             errors[f"{seen[nik]}.nik"] = duplicate_message()
     if errors:
         raise ValidationError(errors)
     return checked
+
+
+def _insert_keyed(objs: Sequence[Participant] | Sequence[Business], *, key: str) -> None:
+    """Insert new rows and give them their ids, found again by ``key``, a value unique to each new row
+    (a participant's NIK; the new participant of a business: each gets one here)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    rows_insert(model, objs)
+    db = router.db_for_write(model)
+    wanted = [getattr(o, key) for o in objs]
+    ids: dict[Any, int] = {}
+    for start in range(0, len(wanted), 500):
+        ids |= dict(
+            model._default_manager.using(db)
+            .filter(**{f"{key}__in": wanted[start : start + 500]})
+            .values_list(key, "id")
+        )
+    for o in objs:
+        o.pk = ids[getattr(o, key)]
+        o._state.adding = False
+        o._state.db = db
 
 
 def participants_bulk_create(
@@ -105,8 +172,7 @@ def participants_bulk_create(
     if len(set(users)) != len(users) or Participant.objects.filter(user_id__in=users).exists():
         raise ValueError("An account can belong to one participant only.")
     checked = _validated(rows, now)
-    programme = programme_default()
-    stage_defs = list(programme.stages.order_by("order"))
+    programme_default()  # the seven stages exist before the first participant needs them
     req = context.current()
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     organisations: dict[str, Organisation | None] = {}
@@ -145,10 +211,9 @@ def participants_bulk_create(
                         last_activity_at=when,
                     )
                 )
-            Participant.objects.bulk_create(people)
+            _insert_keyed(people, key="nik")
             businesses: list[Business] = []
             consents: list[Consent] = []
-            stages: list[ParticipantStage] = []
             events: list[AuditEvent] = []
             for p, (row, _facts) in zip(people, chunk, strict=True):
                 when = row.registered_at or now
@@ -174,9 +239,6 @@ def participants_bulk_create(
                     )
                     for purpose in dict.fromkeys(row.data.consents)
                 )
-                stages.extend(
-                    ParticipantStage(participant=p, stage=s, code=s.code, since=when) for s in stage_defs
-                )
                 if actor is not None and p.kelurahan_id not in organisations:
                     organisations[p.kelurahan_id] = access.acting_organisation(
                         actor, access.Action.PARTICIPANT_REGISTER, p.kelurahan_id
@@ -199,32 +261,33 @@ def participants_bulk_create(
                         ip_address=req.ip_address,
                     )
                 )
-            Business.objects.bulk_create(businesses)
-            BusinessFigures.objects.bulk_create(
-                BusinessFigures(
-                    business=b,
-                    measured_on=b.participant.registered_on,
-                    assets=b.assets,
-                    monthly_turnover=b.monthly_turnover,
-                    workers=b.workers,
-                    scale=b.scale,
-                )
-                for b in businesses
+            _insert_keyed(businesses, key="participant_id")
+            rows_insert(
+                BusinessFigures,
+                [
+                    BusinessFigures(
+                        business=b,
+                        measured_on=b.participant.registered_on,
+                        assets=b.assets,
+                        monthly_turnover=b.monthly_turnover,
+                        workers=b.workers,
+                        scale=b.scale,
+                    )
+                    for b in businesses
+                ],
             )
-            Consent.objects.bulk_create(consents)
-            ParticipantStage.objects.bulk_create(stages)
-            AuditEvent.objects.bulk_create(events)
-            stage_history_import(
-                rows=[_history(p, row) for p, (row, _facts) in zip(people, chunk, strict=True)],
-                actor=None,
+            rows_insert(Consent, consents)
+            rows_insert(AuditEvent, events)
+            stages_create_with_history(
+                participants=people,
+                histories=[_history(p, row) for p, (row, _facts) in zip(people, chunk, strict=True)],
                 at=now,
-                batch_size=batch_size,
             )
             created.extend(people)
     return created
 
 
-def _history(p: Participant, row: ParticipantImport) -> ParticipantHistory:
+def _history(p: Participant, row: ParticipantImport) -> dict[str, StageTarget]:
     """Registration's own stage changes (P1, and P4 for a recorded NIB), then the imported history."""
     when = p.last_activity_at
     label = RegistrationChannel(CHANNEL).label
@@ -242,5 +305,4 @@ def _history(p: Participant, row: ParticipantImport) -> ParticipantHistory:
             at=when,
             reason=_("Existing NIB %(nib)s recorded at registration") % {"nib": b.nib},
         )
-    stages |= row.stages
-    return ParticipantHistory(participant_id=p.pk, stages=stages)
+    return stages | dict(row.stages)

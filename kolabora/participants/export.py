@@ -6,6 +6,7 @@ caller has already resolved the participant from ``request.user``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,6 +76,12 @@ def document_list(*, participant: Participant) -> list[dict[str, Any]]:
     ]
 
 
+def place_name(code: str) -> str:
+    """``Cipayung, Cipayung, Jakarta Timur``: kelurahan, kecamatan and city, without the province."""
+    names = [r.name for r in region_path(code) if r.code.count(".") >= 1]
+    return ", ".join(re.sub(r"^(Kota|Kabupaten) Administrasi ", "", n) for n in names)
+
+
 def processing_record(*, participant: Participant) -> QuerySet[AuditEvent]:
     """Audit rows about the participant, their businesses and their data requests, newest first."""
     businesses = [str(pk) for pk in participant.businesses.values_list("pk", flat=True)]
@@ -102,7 +109,6 @@ def _actor(event: AuditEvent, participant: Participant) -> str:
 def participant_export(*, participant: Participant) -> dict[str, Any]:
     """All the data the programme holds about the participant, as plain values (dates stay dates)."""
     p = participant
-    kelurahan = region_path(p.kelurahan_id)
     stages = ParticipantStage.objects.filter(participant=p).select_related("stage").order_by("stage__order")
     return {
         "exported_at": timezone.now(),
@@ -115,7 +121,7 @@ def participant_export(*, participant: Participant) -> dict[str, Any]:
             "email": p.email,
             "address": p.address,
             "kelurahan": p.kelurahan_id,
-            "region": ", ".join(r.name for r in kelurahan),
+            "region": place_name(p.kelurahan_id),
             "domicile_basis": p.get_domicile_basis_display(),
             "domicile_since": p.domicile_since,
             "entry_track": p.get_entry_track_display(),

@@ -173,10 +173,19 @@ class DomicileForm(forms.Form):
         help_text=_("A scan or photo (PDF, JPG or PNG, at most 5 MB)."),
     )
 
-    def __init__(self, *args: Any, outside_dki: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, outside_dki: bool = False, has_letter: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["kelurahan_code"].choices = [("", _("Choose your kelurahan")), *kelurahan_choices()]  # type: ignore[attr-defined]
-        if not outside_dki:
+        if outside_dki:
+            self.fields["domicile_since"].required = True
+            # A letter uploaded on an earlier try is kept, so only the first upload is required.
+            self.fields["domicile_letter"].required = not has_letter
+            self.fields["domicile_letter"].error_messages["required"] = _(
+                "Attach the domicile letter from your lurah."
+            )
+        else:
             del self.fields["domicile_since"]
             del self.fields["domicile_letter"]
 

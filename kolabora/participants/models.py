@@ -174,6 +174,9 @@ class BusinessFigures(models.Model):
         verbose_name_plural = _("business figures")
         ordering = ["measured_on", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.business_id} {self.measured_on}: {self.scale}"
+
 
 class Consent(models.Model):
     """A participant's consent to one purpose, with the text version shown.
@@ -206,6 +209,10 @@ class Consent(models.Model):
                 condition=Q(withdrawn_at__isnull=True),
             )
         ]
+
+    def __str__(self) -> str:
+        state = "withdrawn" if self.withdrawn_at else "open"
+        return f"{self.participant_id} {self.purpose} ({state})"
 
 
 def document_upload_to(instance: ParticipantDocument, filename: str) -> str:

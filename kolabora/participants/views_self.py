@@ -50,6 +50,7 @@ from .choices import (
     ConsentPurpose,
     DataRequestKind,
     DocumentKind,
+    DomicileBasis,
     EntryTrack,
     RegistrationChannel,
     Sector,
@@ -203,7 +204,11 @@ def _forms(step: int, draft: Draft, data: Any = None, files: Any = None) -> dict
     if step == 2:
         return {"form": ContactForm(**kw)}
     if step == 3:
-        return {"form": DomicileForm(outside_dki=draft.outside_dki(), **kw)}
+        return {
+            "form": DomicileForm(
+                outside_dki=draft.outside_dki(), has_letter=DocumentKind.DOMICILE_LETTER in draft.files, **kw
+            )
+        }
     if step == 4:
         return {"form": BusinessForm(**kw)}
     return {"consent_form": ConsentForm(**kw), "form": PasswordForm(data=data) if bound else PasswordForm()}
@@ -259,7 +264,7 @@ def _registration_input(
         email=s2.get("email", ""),
         kelurahan_code=s3.get("kelurahan_code", ""),
         address=s3.get("address", ""),
-        domicile_basis=DocumentKind.DOMICILE_LETTER if outside else "",
+        domicile_basis=DomicileBasis.DOMICILE_LETTER if outside else "",
         domicile_since=s3.get("domicile_since") if outside else None,
         entry_track=track,
         business=business,
@@ -385,25 +390,33 @@ def register_step(request: HttpRequest, step: int) -> HttpResponse:
     if "back" in request.POST and step > 1:
         draft.save(request)
         return redirect("me:register_step", step=step - 1)
-    if not valid:
+    if step == STEPS:
+        if valid:
+            return _submit(request, draft, forms_)
         draft.save(request)
         return _step_page(request, step, draft, forms_)
-    if step == STEPS:
-        return _submit(request, draft, forms_)
 
     draft.errors.pop(str(step), None)
     if step == 1:
         draft.duplicate = False
     found = _rule_errors(draft)
-    if step == 1 and 1 not in found and _nik_registered(forms_["form"].cleaned_data["nik"]):
+    if valid and step == 1 and 1 not in found and _nik_registered(forms_["form"].cleaned_data["nik"]):
         found[1] = {"nik": [duplicate_message()]}
         draft.duplicate = True
-    for later in [n for n in found if n > step and n in draft.done]:
-        # An earlier answer changed what a later screen needs (e.g. a NIK from outside Jakarta).
-        draft.done.discard(later)
-        draft.errors[str(later)] = found[later]
-    if step in found:
-        _show_errors(forms_, found[step])
+    if valid:
+        for later in [n for n in found if n > step and n in draft.done]:
+            # An earlier answer changed what a later screen needs (e.g. a NIK from outside Jakarta).
+            draft.done.discard(later)
+            draft.errors[str(later)] = found[later]
+    # The programme's rules speak too when the form refused something, so every problem shows at once;
+    # a field the form already refused is not told twice.
+    mine = {
+        field: msgs
+        for field, msgs in found.get(step, {}).items()
+        if not any(field in form.errors for form in forms_.values())
+    }
+    if mine or not valid:
+        _show_errors(forms_, mine)
         draft.save(request)
         return _step_page(request, step, draft, forms_)
     draft.done.add(step)
@@ -466,7 +479,6 @@ def _review(draft: Draft) -> list[dict[str, Any]]:
     """What the person typed, screen by screen, in words, for the last screen."""
     s1, s2, s3, s4 = (_cleaned(n, draft) for n in range(1, 5))
     facts = _nik_facts(draft)
-    kelurahan = export.region_path(s3["kelurahan_code"]) if s3.get("kelurahan_code") else []
     titles = _step_titles()
     sections: list[dict[str, Any]] = [
         {
@@ -492,7 +504,7 @@ def _review(draft: Draft) -> list[dict[str, Any]]:
         },
     ]
     place: list[tuple[str, Any]] = [
-        (_("Kelurahan"), ", ".join(r.name for r in kelurahan[:3])),
+        (_("Kelurahan"), export.place_name(s3["kelurahan_code"]) if s3.get("kelurahan_code") else "—"),
         (_("Address"), s3.get("address") or "—"),
     ]
     if draft.outside_dki():
@@ -538,6 +550,7 @@ def _step_page(request: HttpRequest, step: int, draft: Draft, forms_: dict[str, 
         "attached": {kind: info["original"] for kind, info in draft.files.items()},
         "duplicate": draft.duplicate and step == 1,
         "multipart": step in (3, 4),
+        "has_errors": any(form.is_bound and form.errors for form in forms_.values()),
         **forms_,
     }
     for form in forms_.values():
@@ -632,7 +645,7 @@ def my_data(request: AuthedHttpRequest) -> HttpResponse:
         "participants/self/data.html",
         {
             "participant": participant,
-            "regions": export.region_path(participant.kelurahan_id),
+            "place": export.place_name(participant.kelurahan_id),
             "businesses": participant.businesses.prefetch_related("figures"),
             "documents": export.document_list(participant=participant),
             "tab": "data",

@@ -37,7 +37,9 @@ ROWS = [
         public=True,
         allowed=302,
     ),
-    MatrixRow("me:register_reset", lambda w: reverse("me:register_reset"), method="post", public=True, allowed=302),
+    MatrixRow(
+        "me:register_reset", lambda w: reverse("me:register_reset"), method="post", public=True, allowed=302
+    ),
     _mine("me:progress", marker=lambda w: w.participant.full_name),
     _mine("me:data", marker=lambda w: w.participant.nik_masked),
     _mine("me:consents"),

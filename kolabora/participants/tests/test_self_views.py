@@ -27,6 +27,7 @@ from kolabora.participants.services import duplicate_message
 from kolabora.participants.templatetags.participant_extras import rupiah
 from kolabora.participants.validation import years_before
 from kolabora.participants.views_self import SESSION_KEY
+from kolabora.pathway.services import stage_transition
 
 pytestmark = pytest.mark.django_db
 
@@ -238,12 +239,16 @@ def test_outside_jakarta_needs_the_lurah_letter_and_two_years(world: World) -> N
     assert t("The file is larger than 5 MB. Take a smaller photo or scan, or save it as a PDF.") in text(big)
 
     recent = (timezone.localdate() - dt.timedelta(days=200)).isoformat()
+    earliest = years_before(timezone.localdate(), 2).strftime("%d/%m/%Y")
+    too_short_message = t(
+        "You need to have lived in Jakarta for at least 2 years (since %(date)s or earlier).", date=earliest
+    )
+    both = text(post(client, 3, domicile_since=recent))
+    assert too_short_message in both and t("Attach the domicile letter from your lurah.") in both
+
     too_short = post(client, 3, domicile_since=recent, domicile_letter=pdf_upload())
     assert too_short.status_code == 200
-    earliest = years_before(timezone.localdate(), 2).strftime("%d/%m/%Y")
-    assert t(
-        "You need to have lived in Jakarta for at least 2 years (since %(date)s or earlier).", date=earliest
-    ) in text(too_short)
+    assert too_short_message in text(too_short)
     # The letter passed its own check, so it stays attached while the date is corrected.
     assert "surat.pdf" in text(too_short)
 
@@ -338,6 +343,17 @@ def test_progress_says_what_is_needed_and_what_blocks(world: World) -> None:
         t("Needs %(stages)s completed first.", stages=f"P4 Perizinan {t('and')} P6 Pelaporan Keuangan")
         in body
     )
+
+
+def test_progress_shows_the_training_level_reached(world: World) -> None:
+    stage_transition(
+        participant=world.participant, stage="P2", to_status="in_progress", actor=None, reason="", level=1
+    )
+    response = world.client("participant").get(reverse("me:progress"))
+    body = text(response)
+    assert t("Level reached: T%(level)s of T%(levels)s.", level=1, levels=3) in body
+    p2 = next(r for r in response.context["rows"] if r["stage"].code == "P2")
+    assert [level["reached"] for level in p2["levels"]] == [True, False, False]
 
 
 def test_my_pages_refuse_staff_and_send_visitors_to_log_in(world: World) -> None:

@@ -1,0 +1,569 @@
+"""Writes for mentoring (P3). Each state change is one atomic function: it locks the participant row,
+checks the current state, requires an actor (None only for the platform's own automatic work) and
+writes exactly one audit row for the change it makes. The stage itself moves only through
+``pathway.services.stage_transition``."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kolabora.core import access
+from kolabora.core.access import Action
+from kolabora.core.audit import audit_record
+from kolabora.core.choices import AuditAction
+from kolabora.core.timeutils import today
+from kolabora.participants.choices import RelationshipKind
+from kolabora.participants.models import Participant
+from kolabora.participants.services import business_figures_update, relationship_end, relationship_open
+from kolabora.pathway.choices import StageStatus
+from kolabora.pathway.models import ParticipantStage
+from kolabora.pathway.services import TransitionRefused, stage_transition
+
+from . import selectors
+from .choices import AssignmentMethod, SessionMode, TargetMeasure, Topic
+from .models import PHOTO_MAX_BYTES, MentorAssignment, MentoringSession, MentorTarget, ReadinessAssessment
+from .selectors import CLOSED_P3, Candidate
+
+if TYPE_CHECKING:
+    from kolabora.accounts.models import User
+
+# How far back a session may be recorded (a mentor catching up on paper notes).
+BACKDATE_DAYS = 366
+PHOTO_MAGIC = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
+
+
+def _lock(participant: Participant) -> Participant:
+    return Participant.objects.select_for_update().get(pk=participant.pk)
+
+
+def _mentor_name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+# --- assignment ------------------------------------------------------------------------------------------
+
+
+def _assign(
+    *,
+    participant: Participant,
+    candidate: Candidate,
+    method: str,
+    actor: User | None,
+    reason: str = "",
+    now: dt.datetime | None = None,
+) -> MentorAssignment:
+    """Make ``candidate`` the participant's current mentor (ending the current one) inside the caller's
+    transaction, with the participant row already locked. One audit row: assigned or changed."""
+    now = now or timezone.now()
+    status = selectors.p3_status(participant)
+    if status in CLOSED_P3:
+        raise ValidationError(
+            _("Mentoring (P3) is already “%(status)s”; no mentor can be assigned.")
+            % {"status": StageStatus(status).label},
+            code="p3_closed",
+        )
+    current = (
+        MentorAssignment.objects.select_for_update()
+        .select_related("mentor", "organisation", "relationship")
+        .filter(participant=participant, ended_at__isnull=True)
+        .first()
+    )
+    if current is not None and current.mentor_id == candidate.user.pk:
+        raise ValidationError(
+            _("%(mentor)s is already this participant's mentor.") % {"mentor": _mentor_name(candidate.user)},
+            code="unchanged",
+        )
+    if current is not None:
+        current.ended_at = max(now, current.started_at)
+        current.ended_by = actor
+        current.save(update_fields=["ended_at", "ended_by", "updated_at"])
+        if current.relationship is not None:
+            relationship_end(relationship=current.relationship, actor=actor)
+    try:
+        with transaction.atomic():
+            assignment = MentorAssignment.objects.create(
+                participant=participant,
+                mentor=candidate.user,
+                organisation=candidate.organisation,
+                method=method,
+                started_at=now,
+                assigned_by=actor,
+                reason=reason,
+            )
+    except IntegrityError:
+        raise ValidationError(
+            _("Someone else assigned a mentor at the same moment; reload and try again."), code="conflict"
+        ) from None
+    if candidate.is_community:
+        # A community organisation reaches the participant only through this relationship (and consent).
+        assignment.relationship = relationship_open(
+            participant=participant,
+            organisation=candidate.organisation,
+            kind=RelationshipKind.MENTORING,
+            source=f"mentoring:{assignment.pk}",
+            actor=actor,
+        )
+        assignment.save(update_fields=["relationship", "updated_at"])
+    after = {
+        "mentor": candidate.user.pk,
+        "organisation": candidate.organisation.pk,
+        "method": method,
+        "caseload": candidate.caseload,
+    }
+    audit_record(
+        actor=actor,
+        action=AuditAction.MENTOR_CHANGED if current else AuditAction.MENTOR_ASSIGNED,
+        obj=participant,
+        organisation=(
+            candidate.organisation
+            if actor is None or actor.pk == candidate.user.pk
+            else access.acting_organisation(actor, Action.PARTICIPANT_EDIT, participant.kelurahan_id)
+        ),
+        before={"mentor": current.mentor_id, "organisation": current.organisation_id} if current else {},
+        after=after,
+        reason=reason,
+    )
+    return assignment
+
+
+def _require_manager(actor: User | None, participant: Participant) -> None:
+    if actor is not None and not selectors.can_manage_mentors(actor, participant):
+        raise PermissionDenied
+
+
+def mentor_assign(
+    *, participant: Participant, mentor: User, actor: User, reason: str = ""
+) -> MentorAssignment:
+    """The secretariat assigns (or changes to) a chosen mentor.
+
+    The mentor must serve the participant's area: through a government office covering it, or a
+    community organisation with an agreement in force covering P3 (refused otherwise, saying so). A
+    change ends the current assignment and keeps it as history. Audited as assigned or changed.
+    """
+    _require_manager(actor, participant)
+    reason = reason.strip()
+    with transaction.atomic():
+        p = _lock(participant)
+        candidate = next(
+            (c for c in selectors.mentor_candidates(participant=p) if c.user.pk == mentor.pk), None
+        )
+        if candidate is None:
+            community = selectors.community_refusal(mentor, p)
+            if community is not None:
+                raise ValidationError(
+                    {
+                        "mentor": _(
+                            "%(org)s has no agreement in force covering mentoring (P3), so its mentors "
+                            "cannot take participants."
+                        )
+                        % {"org": community.name}
+                    },
+                    code="no_agreement",
+                )
+            raise ValidationError(
+                {
+                    "mentor": _("%(mentor)s is not a mentor serving this participant's area.")
+                    % {"mentor": _mentor_name(mentor)}
+                },
+                code="not_a_mentor",
+            )
+        current = selectors.current_assignment(participant=p)
+        if current is not None and not reason:
+            raise ValidationError(
+                {"reason": _("Say why the mentor changes; the participant's history keeps it.")},
+                code="reason",
+            )
+        return _assign(
+            participant=p, candidate=candidate, method=AssignmentMethod.CHOSEN, actor=actor, reason=reason
+        )
+
+
+def mentor_assign_auto(
+    *, participant: Participant, actor: User | None, at: dt.datetime | None = None
+) -> MentorAssignment:
+    """Give a participant without a mentor the mentor of their kecamatan with the lightest caseload (ties:
+    government before community, then the lowest user id). ``actor`` None is the platform itself; ``at``
+    dates the assignment (recorded history, e.g. when P3 started)."""
+    _require_manager(actor, participant)
+    with transaction.atomic():
+        p = _lock(participant)
+        if selectors.current_assignment(participant=p) is not None:
+            raise ValidationError(_("This participant already has a mentor."), code="assigned")
+        candidates = selectors.mentor_candidates(participant=p, kecamatan_only=True)
+        if not candidates:
+            raise ValidationError(
+                _("No mentor serves kecamatan %(code)s yet.") % {"code": p.kecamatan_code}, code="no_mentor"
+            )
+        return _assign(
+            participant=p, candidate=candidates[0], method=AssignmentMethod.AUTOMATIC, actor=actor, now=at
+        )
+
+
+def mentors_assign_unmentored(*, kecamatan_code: str, actor: User | None, limit: int = 500) -> int:
+    """Assign a mentor, automatically, to every participant of the kecamatan whose P3 is in progress
+    without one (P3 started elsewhere, or their mentor left). Each assignment is its own transaction and
+    audit row; returns how many were assigned."""
+    if actor is not None and not access.can_in_region(actor, Action.PARTICIPANT_EDIT, kecamatan_code):
+        raise PermissionDenied
+    done = 0
+    for p in list(selectors.unmentored(kecamatan_code=kecamatan_code)[:limit]):
+        try:
+            mentor_assign_auto(participant=p, actor=actor)
+        except ValidationError as exc:
+            if exc.code == "no_mentor":
+                break
+            continue
+        done += 1
+    return done
+
+
+def mentors_assign_everywhere() -> dict[str, int]:
+    """The daily sweep: in every kecamatan, give participants whose P3 is in progress without a mentor the
+    lightest-loaded mentor (as the platform). Returns the count assigned per kecamatan."""
+    done = {}
+    for code in selectors.unmentored_kecamatan():
+        n = mentors_assign_unmentored(kecamatan_code=code, actor=None)
+        if n:
+            done[code] = n
+    return done
+
+
+# --- sessions --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class SessionInput:
+    held_on: dt.date
+    mode: str
+    topics: list[str] = field(default_factory=list)
+    notes: str = ""
+    next_step: str = ""
+    next_step_due: dt.date | None = None
+    monthly_turnover: int | None = None
+    photo: File | None = None
+
+
+def photo_check(upload: File) -> str:
+    """A JPEG or PNG by its content (not its name), at most 5 MB; returns the extension it really has."""
+    if (upload.size or 0) > PHOTO_MAX_BYTES:
+        raise ValidationError(_("The photo is larger than 5 MB."), code="photo_size")
+    upload.seek(0)
+    head = upload.read(8)
+    upload.seek(0)
+    ext = next((e for magic, e in PHOTO_MAGIC if head.startswith(magic)), None)
+    if ext is None:
+        raise ValidationError(_("The photo must be a JPEG or PNG image."), code="photo_type")
+    return ext
+
+
+def session_validate(data: SessionInput, *, day: dt.date | None = None) -> None:
+    """Every problem with a session's input at once, as a ValidationError keyed by field."""
+    day = day or today()
+    errors: dict[str, str] = {}
+    if data.held_on > day:
+        errors["held_on"] = _("The session date cannot be in the future.")
+    elif data.held_on < day - dt.timedelta(days=BACKDATE_DAYS):
+        errors["held_on"] = _("Sessions older than a year cannot be recorded.")
+    if data.mode not in SessionMode.values:
+        errors["mode"] = _("Choose how the session took place.")
+    unknown = [t for t in data.topics if t not in Topic.values]
+    if not data.topics:
+        errors["topics"] = _("Choose at least one topic.")
+    elif unknown:
+        errors["topics"] = _("Unknown topic: %(codes)s") % {"codes": ", ".join(unknown)}
+    if data.next_step_due is not None and not data.next_step.strip():
+        errors["next_step"] = _("Write the next step that is due on that date.")
+    if data.next_step_due is not None and data.next_step_due < data.held_on:
+        errors["next_step_due"] = _("The next step cannot be due before the session.")
+    if data.monthly_turnover is not None and data.monthly_turnover < 0:
+        errors["monthly_turnover"] = _("Turnover cannot be negative.")
+    if data.photo is not None:
+        try:
+            photo_check(data.photo)
+        except ValidationError as exc:
+            errors["photo"] = exc.messages[0]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _start_p3(participant: Participant, actor: User, now: dt.datetime) -> None:
+    status = selectors.p3_status(participant)
+    if status not in (StageStatus.NOT_STARTED, StageStatus.DROPPED):
+        return
+    try:
+        stage_transition(
+            participant=participant,
+            stage="P3",
+            to_status=StageStatus.IN_PROGRESS,
+            # A mentor of the area moves P3 as themselves; a mentor reaching the participant only through
+            # their assignment starts it as the platform, on the strength of that assignment.
+            actor=actor if access.can_transition(actor, participant, "P3") else None,
+            reason=_("Mentoring session logged by %(mentor)s") % {"mentor": _mentor_name(actor)},
+            at=now,
+        )
+    except TransitionRefused as exc:
+        raise ValidationError(exc.rule, code="p3_refused") from None
+
+
+def session_log(
+    *, participant: Participant, actor: User, data: SessionInput, at: dt.datetime | None = None
+) -> MentoringSession:
+    """Record a mentoring session held by ``actor``, the participant's mentor.
+
+    A mentor of the area who logs a session with a participant who has no mentor becomes their mentor
+    (audited as an assignment). Starts P3 through the engine when it has not started (or had dropped).
+    Counts as the participant's activity, so they leave the at-risk list. A turnover given with the
+    session is recorded on the participant's business (their figures history). All or nothing.
+    """
+    now = at or timezone.now()
+    if not access.can(actor, Action.PARTICIPANT_VIEW, participant):
+        raise PermissionDenied
+    session_validate(data, day=timezone.localdate(now))
+    with transaction.atomic():
+        p = _lock(participant)
+        assignment = (
+            MentorAssignment.objects.select_related("organisation")
+            .filter(participant=p, ended_at__isnull=True)
+            .first()
+        )
+        if assignment is None:
+            candidate = selectors.candidate_for(actor, p)
+            if candidate is None:
+                raise PermissionDenied
+            assignment = _assign(
+                participant=p,
+                candidate=candidate,
+                method=AssignmentMethod.FIRST_SESSION,
+                actor=actor,
+                now=now,
+            )
+        elif assignment.mentor_id != actor.pk:
+            if not selectors.is_mentor(actor):
+                raise PermissionDenied
+            raise ValidationError(
+                _("%(mentor)s is this participant's mentor; ask the secretariat to change the mentor first.")
+                % {"mentor": _mentor_name(assignment.mentor)},
+                code="other_mentor",
+            )
+        _start_p3(p, actor, now)
+        session = MentoringSession(
+            participant=p,
+            mentor=actor,
+            organisation=assignment.organisation,
+            assignment=assignment,
+            held_on=data.held_on,
+            mode=data.mode,
+            topics=list(dict.fromkeys(data.topics)),
+            notes=data.notes.strip(),
+            next_step=data.next_step.strip(),
+            next_step_due=data.next_step_due,
+            monthly_turnover=data.monthly_turnover,
+        )
+        if data.photo is not None:
+            # The device's file name is not kept: it may carry personal data or a misleading extension.
+            session.photo.save(f"foto.{photo_check(data.photo)}", data.photo, save=False)
+        session.save()
+        if data.monthly_turnover is not None:
+            business = p.businesses.order_by("created_at", "id").first()
+            if business is None:
+                raise ValidationError(
+                    {
+                        "monthly_turnover": _(
+                            "The participant has no business recorded to put the turnover on."
+                        )
+                    }
+                )
+            if business.monthly_turnover != data.monthly_turnover:
+                business_figures_update(
+                    business=business,
+                    actor=actor,
+                    assets=business.assets,
+                    monthly_turnover=data.monthly_turnover,
+                    workers=business.workers,
+                )
+        moment = now if data.held_on >= timezone.localdate(now) else _noon(data.held_on)
+        # Last activity is the participant's denormalised "last seen" that the at-risk lists read; the
+        # pathway engine moves it the same way on a stage change. It never goes back.
+        Participant.objects.filter(pk=p.pk, last_activity_at__lt=moment).update(last_activity_at=moment)
+        audit_record(
+            actor=actor,
+            action=AuditAction.MENTORING_SESSION_LOGGED,
+            obj=session,
+            organisation=assignment.organisation,
+            after={
+                "participant": p.pk,
+                "held_on": session.held_on,
+                "mode": session.mode,
+                "topics": session.topics,
+                "next_step_due": session.next_step_due,
+                "photo": bool(session.photo),
+                "turnover_recorded": data.monthly_turnover is not None,
+            },
+        )
+    return session
+
+
+def _noon(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(12), tzinfo=timezone.get_current_timezone())
+
+
+# --- readiness and completion ----------------------------------------------------------------------------
+
+
+@dataclass
+class ReadinessInput:
+    ready: bool
+    product: str = ""
+    customers: str = ""
+    price: int | None = None
+    price_unit: str = ""
+    next_step: str = ""
+    notes: str = ""
+    assessed_on: dt.date | None = None
+
+
+def _require_current_mentor(actor: User, participant: Participant) -> MentorAssignment:
+    assignment = selectors.current_assignment(participant=participant)
+    if assignment is None or assignment.mentor_id != actor.pk:
+        raise PermissionDenied
+    if not access.can(actor, Action.PARTICIPANT_VIEW, participant):
+        raise PermissionDenied
+    return assignment
+
+
+def readiness_assess(*, participant: Participant, actor: User, data: ReadinessInput) -> ReadinessAssessment:
+    """The current mentor records whether the business is ready to move on, with its short business plan
+    (product, customers, price, next step). Each assessment is kept; the latest one counts."""
+    day = today()
+    errors: dict[str, str] = {}
+    assessed_on = data.assessed_on or day
+    if assessed_on > day:
+        errors["assessed_on"] = _("The assessment date cannot be in the future.")
+    if data.price is not None and data.price < 1:
+        errors["price"] = _("Give the price in whole Rupiah, more than zero.")
+    if data.ready and not data.product.strip():
+        errors["product"] = _("Say which product or service is ready.")
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        p = _lock(participant)
+        assignment = _require_current_mentor(actor, p)
+        assessment = ReadinessAssessment.objects.create(
+            participant=p,
+            mentor=actor,
+            assessed_on=assessed_on,
+            product=data.product.strip(),
+            customers=data.customers.strip(),
+            price=data.price,
+            price_unit=data.price_unit.strip(),
+            next_step=data.next_step.strip(),
+            ready=data.ready,
+            notes=data.notes.strip(),
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.READINESS_ASSESSED,
+            obj=assessment,
+            organisation=assignment.organisation,
+            after={
+                "participant": p.pk,
+                "ready": assessment.ready,
+                "plan_missing": assessment.plan_missing(),
+            },
+        )
+    return assessment
+
+
+def p3_complete(*, participant: Participant, actor: User) -> ParticipantStage:
+    """The current mentor completes P3 once the programme's criteria are met (by default two sessions and
+    a readiness assessment judged ready with a short business plan). A refusal is a ValidationError that
+    lists what is missing. The change itself is the engine's, with its audit row."""
+    with transaction.atomic():
+        p = _lock(participant)
+        _require_current_mentor(actor, p)
+        check = selectors.completion_check(participant=p)
+        if not check.ok:
+            raise ValidationError([ValidationError(m, code="criteria") for m in check.missing])
+        try:
+            return stage_transition(
+                participant=p,
+                stage="P3",
+                to_status=StageStatus.COMPLETED,
+                actor=actor,
+                reason=_("Mentoring criteria met: %(n)d sessions and a readiness assessment.")
+                % {"n": check.sessions},
+            )
+        except TransitionRefused as exc:
+            raise ValidationError(exc.rule, code="p3_refused") from None
+
+
+# --- targets ---------------------------------------------------------------------------------------------
+
+
+def mentor_target_set(
+    *,
+    mentor: User,
+    period_start: dt.date,
+    period_end: dt.date,
+    target: int,
+    measure: str = TargetMeasure.MENTORED,
+    actor: User,
+) -> MentorTarget:
+    """Set (or change) a mentor's target for a period. The actor manages the mentor's organisation's area
+    (its secretariat or a programme manager). Audited with the previous value."""
+    errors: dict[str, str] = {}
+    if period_end < period_start:
+        errors["period_end"] = _("The period cannot end before it starts.")
+    if target < 1:
+        errors["target"] = _("The target must be at least 1.")
+    if measure not in TargetMeasure.values:
+        errors["measure"] = _("Choose what the target counts.")
+    if errors:
+        raise ValidationError(errors)
+    membership = next(
+        (m for m in selectors.managed_mentors(actor).filter(user=mentor)),
+        None,
+    )
+    if membership is None:
+        raise PermissionDenied
+    with transaction.atomic():
+        existing = (
+            MentorTarget.objects.select_for_update().filter(mentor=mentor, period_start=period_start).first()
+        )
+        before = (
+            {"period_end": existing.period_end, "target": existing.target, "measure": existing.measure}
+            if existing
+            else {}
+        )
+        row = existing or MentorTarget(mentor=mentor, period_start=period_start)
+        row.organisation = membership.organisation
+        row.period_end = period_end
+        row.target = target
+        row.measure = measure
+        row.set_by = actor
+        row.save()
+        audit_record(
+            actor=actor,
+            action=AuditAction.MENTOR_TARGET_SET,
+            obj=row,
+            organisation=access.acting_organisation(
+                actor, Action.PARTICIPANT_EDIT, membership.organisation.region_id
+            ),
+            before=before,
+            after={
+                "mentor": mentor.pk,
+                "period_start": period_start,
+                "period_end": period_end,
+                "target": target,
+                "measure": measure,
+            },
+        )
+    return row
