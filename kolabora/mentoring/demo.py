@@ -75,7 +75,9 @@ def _people() -> list[Participant]:
     )
     waiting = list(
         base.filter(stages__code="P3", stages__status=StageStatus.NOT_STARTED)
-        .filter(Exists(ParticipantStage.objects.filter(participant=OuterRef("pk"), code="P1", status="completed")))
+        .filter(
+            Exists(ParticipantStage.objects.filter(participant=OuterRef("pk"), code="P1", status="completed"))
+        )
         .order_by("id")[: max(0, CASELOAD - len(started))]
     )
     return started + waiting

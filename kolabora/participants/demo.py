@@ -384,7 +384,7 @@ def build(
             code, kel_name, sex = HOME_KELURAHAN, home_name, "P"
         else:
             code, kel_name = rng.choices(kelurahan, cum_weights=weights)[0]
-            sex = "P" if rng.random() < 0.58 else "L"  # most participants are women
+            sex = "P" if rng.random() < 0.58 else "L"  # a little over half are women
         full_name, first = ("Nur Aini Lestari", "Aini") if i == home else names.person(sex)
         registered = timezone.localdate(plan.registered_at)
         birth = _birth_date(rng, registered)

@@ -23,7 +23,7 @@ class SessionInline(admin.TabularInline):
     model = TrainingSession
     extra = 0
     fields = ["starts_at", "ends_at", "mode", "place", "region", "capacity", "trainer_name"]
-    readonly_fields = fields
+    readonly_fields = ["starts_at", "ends_at", "mode", "place", "region", "capacity", "trainer_name"]
     can_delete = False
     show_change_link = True
 

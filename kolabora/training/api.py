@@ -9,7 +9,7 @@ counts the others by status.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -162,7 +162,7 @@ def _course_out(user: object, c: Course) -> CourseOut:
     )
 
 
-def _session_fields(s: TrainingSession, taken: int, waiting: int) -> dict[str, object]:
+def _session_fields(s: TrainingSession, taken: int, waiting: int) -> dict[str, Any]:
     return {
         "id": s.pk,
         "course_id": s.course_id,
@@ -203,7 +203,7 @@ def _session_detail(request: HttpRequest, s: TrainingSession) -> TrainingSession
         roster = selectors.roster_get(session=s, user=user)
         rows = [_enrolment_out(r.enrolment, r.position) for r in (*roster.seated, *roster.waiting)]
         return TrainingSessionDetailOut(
-            **_session_fields(s, roster.taken, roster.waitlisted),  # type: ignore[arg-type]
+            **_session_fields(s, roster.taken, roster.waitlisted),
             attendance_code=s.attendance_code if permissions.can_run(user, s) else None,
             enrolments=rows,
             not_shown=roster.hidden,
@@ -211,12 +211,12 @@ def _session_detail(request: HttpRequest, s: TrainingSession) -> TrainingSession
     taken, waiting = selectors.session_seats(s)
     own = [
         _enrolment_out(e, None)
-        for e in Enrolment.objects.filter(session=s, participant__user_id=user.pk)
+        for e in Enrolment.objects.filter(session=s, participant__user_id=user.pk or 0)
         .exclude(status=EnrolmentStatus.CANCELLED)
         .select_related("participant", "follow_up")
     ]
     return TrainingSessionDetailOut(
-        **_session_fields(s, taken, waiting),  # type: ignore[arg-type]
+        **_session_fields(s, taken, waiting),
         attendance_code=None,
         enrolments=own,
         not_shown={},
@@ -275,8 +275,7 @@ def list_training_sessions(
     return TrainingSessionPage(
         count=qs.count(),
         results=[
-            TrainingSessionOut(**_session_fields(s, s.taken, s.waiting_n))  # type: ignore[attr-defined, arg-type]
-            for s in qs[start : start + size]
+            TrainingSessionOut(**_session_fields(s, s.taken, s.waiting_n)) for s in qs[start : start + size]
         ],
     )
 

@@ -229,7 +229,7 @@ def my_enrolments(*, participant: Participant, now: dt.datetime | None = None) -
             MyEnrolment(
                 enrolment=e,
                 session=s,
-                position=e.place_in_line if e.status == EnrolmentStatus.WAITLISTED else None,  # type: ignore[attr-defined]
+                position=e.place_in_line if e.status == EnrolmentStatus.WAITLISTED else None,
                 is_today=s.day == today,
                 is_upcoming=s.starts_at > at,
             )
@@ -278,7 +278,7 @@ def open_sessions(
         )
         .order_by("starts_at", "id")[: limit * 3]
     )
-    ordered = sorted(rows, key=lambda s: (s.course.level != wanted, s.starts_at))
+    ordered: list[TrainingSession] = sorted(rows, key=lambda s: (s.course.level != wanted, s.starts_at))
     return ordered[:limit]
 
 

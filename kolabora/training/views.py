@@ -340,7 +340,7 @@ def session_enrol_other(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = EnrolOtherForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(form.errors["nik"]))
+        messages.error(request, " ".join(str(e) for e in form.errors["nik"]))
         return redirect("training:session_detail", pk=session.pk)
     nik = form.cleaned_data["nik"].strip()
     participant = (

@@ -31,7 +31,7 @@ DEMO_USERS = {
 @pytest.mark.django_db
 def test_demo_prepares_accounts_and_is_idempotent() -> None:
     out = io.StringIO()
-    call_command("demo", "--no-serve", stdout=out)
+    call_command("demo", "--no-serve", "--participants", "50", stdout=out)
     text = out.getvalue()
     assert "kolabora-demo-2026" in text
     for username in DEMO_USERS:
@@ -41,20 +41,20 @@ def test_demo_prepares_accounts_and_is_idempotent() -> None:
     assert Organisation.objects.filter(type="kecamatan_secretariat").count() == 44
     assert Agreement.objects.filter(status=AgreementStatus.EXPIRED).count() == 1
     counts = (User.objects.count(), Organisation.objects.count(), Agreement.objects.count())
-    call_command("demo", "--no-serve", stdout=io.StringIO())
+    call_command("demo", "--no-serve", "--participants", "50", stdout=io.StringIO())
     assert (User.objects.count(), Organisation.objects.count(), Agreement.objects.count()) == counts
 
 
 @pytest.mark.django_db
 def test_demo_accounts_share_the_documented_password() -> None:
-    call_command("demo", "--no-serve", stdout=io.StringIO())
+    call_command("demo", "--no-serve", "--participants", "50", stdout=io.StringIO())
     assert User.objects.get(username="pengelola").check_password("kolabora-demo-2026")
     assert (ROOT / "README.md").read_text().count("kolabora-demo-2026") >= 1
 
 
 @pytest.mark.django_db
 def test_sweep_expires_agreements() -> None:
-    call_command("demo", "--no-serve", stdout=io.StringIO())
+    call_command("demo", "--no-serve", "--participants", "50", stdout=io.StringIO())
     Agreement.objects.filter(status=AgreementStatus.ACTIVE).update(
         ends_on="2020-12-31", starts_on="2020-01-01"
     )

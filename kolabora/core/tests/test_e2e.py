@@ -51,7 +51,7 @@ def demo_world(transactional_db: Any) -> Iterator[Any]:
     from kolabora.core.demo import demo_seed
     from kolabora.regions.services import regions_load
 
-    ctx = demo_seed()
+    ctx = demo_seed(participants=60)
     yield ctx
     # The live server's database is flushed after the test; put the shared regions back.
     regions_load(province_codes=["31"])

@@ -110,7 +110,9 @@ def _participant_url(name: str) -> Any:
 
 def _application_state(w: World) -> tuple[Any, ...]:
     app = LicenceApplication.objects.get(pk=case(w).application.pk)
-    items = sorted(ApplicationItem.objects.filter(application=app).values_list("pk", "file", "review", "review_reason"))
+    items = sorted(
+        ApplicationItem.objects.filter(application=app).values_list("pk", "file", "review", "review_reason")
+    )
     survey = SiteSurvey.objects.filter(application=app).values_list("scheduled_on", "zoning").first()
     return app.status, items, survey, Handoff.objects.filter(subject_id=app.pk).count()
 
@@ -168,13 +170,21 @@ ROWS = [
     _mine("licensing:application", _app_url("licensing:application")),
     _mine(
         "licensing:item_upload",
-        _app_url("licensing:item_upload", lambda w: case(w).application.licence_type.requirements.get(code="kk").pk),
+        _app_url(
+            "licensing:item_upload", lambda w: case(w).application.licence_type.requirements.get(code="kk").pk
+        ),
         method="post",
         data=lambda w: {"file": SimpleUploadedFile("kk.png", PNG, content_type="image/png")},
         allowed=302,
         effect=_application_state,
     ),
-    _mine("licensing:submit", _app_url("licensing:submit"), method="post", allowed=302, effect=_application_state),
+    _mine(
+        "licensing:submit",
+        _app_url("licensing:submit"),
+        method="post",
+        allowed=302,
+        effect=_application_state,
+    ),
     _mine("licensing:item_download", _app_url("licensing:item_download", lambda w: case(w).item.pk)),
     _mine("licensing:photo", _app_url("licensing:photo", lambda w: case(w).photo.pk)),
     # The organisations' side.
@@ -220,8 +230,12 @@ ROWS = [
         allowed=302,
         effect=_application_state,
     ),
-    _ptsp("licensing:issue", _app_url("licensing:issue"), method="post", allowed=302, effect=_application_state),
-    _ptsp("licensing:licence_check", lambda w: reverse("licensing:licence_check", args=[case(w).existing.pk])),
+    _ptsp(
+        "licensing:issue", _app_url("licensing:issue"), method="post", allowed=302, effect=_application_state
+    ),
+    _ptsp(
+        "licensing:licence_check", lambda w: reverse("licensing:licence_check", args=[case(w).existing.pk])
+    ),
     _ptsp(
         "licensing:licence_check",
         lambda w: reverse("licensing:licence_check", args=[case(w).existing.pk]),
@@ -230,7 +244,9 @@ ROWS = [
         allowed=302,
         effect=_existing_state,
     ),
-    _ptsp("licensing:licence_proof", lambda w: reverse("licensing:licence_proof", args=[case(w).existing.pk])),
+    _ptsp(
+        "licensing:licence_proof", lambda w: reverse("licensing:licence_proof", args=[case(w).existing.pk])
+    ),
     # Public verification (anyone) and the certificate (the holder and staff who may see them).
     MatrixRow(
         "licensing_public:verify",
@@ -238,5 +254,8 @@ ROWS = [
         public=True,
         marker=lambda w: case(w).issued.number,
     ),
-    _mine("licensing_public:certificate", lambda w: reverse("licensing_public:certificate", args=[case(w).issued.pk])),
+    _mine(
+        "licensing_public:certificate",
+        lambda w: reverse("licensing_public:certificate", args=[case(w).issued.pk]),
+    ),
 ]

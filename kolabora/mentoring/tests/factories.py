@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import factory
 
@@ -11,13 +11,13 @@ from kolabora.accounts.models import User
 from kolabora.core import access
 from kolabora.core.testing import World, make_member, make_org
 from kolabora.core.timeutils import today
+from kolabora.mentoring import services
+from kolabora.mentoring.choices import SessionMode, Topic
 from kolabora.organisations.choices import AgreementStatus, OrganisationType, Role
 from kolabora.organisations.models import Agreement, Membership, Organisation
 from kolabora.participants.models import Participant
 from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.services import stage_transition
-from kolabora.mentoring import services
-from kolabora.mentoring.choices import SessionMode, Topic
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
@@ -40,7 +40,7 @@ class SessionInputFactory(factory.Factory):
 
 
 def session_input(**kw: Any) -> services.SessionInput:
-    return SessionInputFactory(**kw)
+    return cast("services.SessionInput", SessionInputFactory(**kw))
 
 
 def mentor_of(org: Organisation, username: str) -> User:

@@ -15,6 +15,9 @@ from kolabora.notifications.services import notify
 pytestmark = pytest.mark.django_db
 
 URL = "/notifikasi/"
+# Session and user; the page count, the unread count and the page's rows; the access gate's memberships
+# (navigation); the session's save on every request (an update inside a savepoint).
+QUERIES = 9
 
 
 def logged_in(username: str) -> tuple[Client, Any]:
@@ -73,8 +76,3 @@ def test_the_list_reads_a_fixed_number_of_queries(django_assert_num_queries: Any
         assert client.get(URL).status_code == 200
     with django_assert_num_queries(QUERIES):
         assert client.get(URL + "?page=2").status_code == 200
-
-
-# Session and user; the page count, the unread count and the page's rows; the access gate's memberships
-# (navigation); the session's save on every request (an update inside a savepoint).
-QUERIES = 9

@@ -1,5 +1,5 @@
 """Training test data: factories for courses and sessions, and the objects the tests and the permission
-matrix share, built lazily on the shared ``world`` and cached on it."""
+matrix share, built lazily on the shared ``world`` and kept on it."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from factory.django import DjangoModelFactory
 from kolabora.accounts.models import User
 from kolabora.core.testing import World, make_participant
 from kolabora.participants.models import Participant
-from kolabora.participants.services import consent_grant
 from kolabora.training import services
 from kolabora.training.choices import CourseKind, CourseStatus, Level, SessionMode, Topic, Track
 from kolabora.training.models import Course, Enrolment, FollowUp, TrainingSession
@@ -88,15 +87,22 @@ def consenting(*, account: bool = False) -> Participant:
     return participant(consents=["programme", "training_partners"], account=account)
 
 
-def enrol(session: TrainingSession, p: Participant, actor: Any = None) -> Enrolment:
-    """Enrol through the service, as the participant themselves when they have an account."""
-    return services.enrolment_create(session=session, participant=p, actor=actor or p.user)
+def enrol(session: TrainingSession, p: Participant, actor: User | None = None) -> Enrolment:
+    """Enrol through the service, as the participant themselves unless ``actor`` is given."""
+    return services.enrolment_create(session=session, participant=p, actor=actor or account(p))
+
+
+def _store(w: World) -> dict[str, Any]:
+    """What these helpers made for this world (the world is rebuilt for every test)."""
+    store: dict[str, Any] = w.__dict__.setdefault("training", {})
+    return store
 
 
 def _cached(w: World, name: str, build: Any) -> Any:
-    if not hasattr(w, name):
-        setattr(w, name, build())
-    return getattr(w, name)
+    store = _store(w)
+    if name not in store:
+        store[name] = build()
+    return store[name]
 
 
 # --- objects the permission matrix uses, built on first use -------------------------------------
@@ -114,8 +120,7 @@ def trainer_session(w: World) -> TrainingSession:
 
     def build() -> TrainingSession:
         s = TrainingSessionFactory.create(course=trainer_course(w))
-        trainer_enrolment_cache = enrol(s, w.participant)
-        w.t_trainer_enrolment = trainer_enrolment_cache
+        _store(w)["trainer_enrolment"] = enrol(s, w.participant)
         return s
 
     return _cached(w, "t_trainer_session", build)
@@ -123,7 +128,8 @@ def trainer_session(w: World) -> TrainingSession:
 
 def trainer_enrolment(w: World) -> Enrolment:
     trainer_session(w)
-    return getattr(w, "t_trainer_enrolment")  # noqa: B009
+    enrolment: Enrolment = _store(w)["trainer_enrolment"]
+    return enrolment
 
 
 def today_session(w: World) -> TrainingSession:
@@ -131,7 +137,7 @@ def today_session(w: World) -> TrainingSession:
 
     def build() -> TrainingSession:
         s = TrainingSessionFactory.create(course=trainer_course(w), trainer_name="Pak Hari")
-        w.t_today_enrolment = enrol(s, w.participant)
+        _store(w)["today_enrolment"] = enrol(s, w.participant)
         return move_session(s, today_early())
 
     return _cached(w, "t_today_session", build)
@@ -139,7 +145,8 @@ def today_session(w: World) -> TrainingSession:
 
 def today_enrolment(w: World) -> Enrolment:
     today_session(w)
-    return getattr(w, "t_today_enrolment")  # noqa: B009
+    enrolment: Enrolment = _store(w)["today_enrolment"]
+    return enrolment
 
 
 def gov_draft_course(w: World) -> Course:
@@ -185,7 +192,3 @@ def follow_up(w: World) -> FollowUp:
         return FollowUp.objects.get(enrolment=e)
 
     return _cached(w, "t_follow_up", build)
-
-
-def grant_training_consent(p: Participant) -> None:
-    consent_grant(participant=p, purpose="training_partners", actor=p.user)  # type: ignore[arg-type]

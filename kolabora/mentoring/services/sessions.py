@@ -1,7 +1,4 @@
-"""Writes for mentoring (P3). Each state change is one atomic function: it locks the participant row,
-checks the current state, requires an actor (None only for the platform's own automatic work) and
-writes exactly one audit row for the change it makes. The stage itself moves only through
-``pathway.services.stage_transition``."""
+"""Mentoring sessions, readiness assessments and completing P3 (through the pathway engine)."""
 
 from __future__ import annotations
 
@@ -11,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,17 +17,16 @@ from kolabora.core.access import Action
 from kolabora.core.audit import audit_record
 from kolabora.core.choices import AuditAction
 from kolabora.core.timeutils import today
-from kolabora.participants.choices import RelationshipKind
 from kolabora.participants.models import Participant
-from kolabora.participants.services import business_figures_update, relationship_end, relationship_open
+from kolabora.participants.services import business_figures_update
 from kolabora.pathway.choices import StageStatus
 from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.services import TransitionRefused, stage_transition
 
-from . import selectors
-from .choices import AssignmentMethod, SessionMode, TargetMeasure, Topic
-from .models import PHOTO_MAX_BYTES, MentorAssignment, MentoringSession, MentorTarget, ReadinessAssessment
-from .selectors import CLOSED_P3, Candidate
+from .. import selectors
+from ..choices import AssignmentMethod, SessionMode, Topic
+from ..models import PHOTO_MAX_BYTES, MentorAssignment, MentoringSession, ReadinessAssessment
+from .assignments import assign_locked, lock_participant, mentor_name
 
 if TYPE_CHECKING:
     from kolabora.accounts.models import User
@@ -38,202 +34,6 @@ if TYPE_CHECKING:
 # How far back a session may be recorded (a mentor catching up on paper notes).
 BACKDATE_DAYS = 366
 PHOTO_MAGIC = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
-
-
-def _lock(participant: Participant) -> Participant:
-    return Participant.objects.select_for_update().get(pk=participant.pk)
-
-
-def _mentor_name(user: User) -> str:
-    return user.get_full_name() or user.username
-
-
-# --- assignment ------------------------------------------------------------------------------------------
-
-
-def _assign(
-    *,
-    participant: Participant,
-    candidate: Candidate,
-    method: str,
-    actor: User | None,
-    reason: str = "",
-    now: dt.datetime | None = None,
-) -> MentorAssignment:
-    """Make ``candidate`` the participant's current mentor (ending the current one) inside the caller's
-    transaction, with the participant row already locked. One audit row: assigned or changed."""
-    now = now or timezone.now()
-    status = selectors.p3_status(participant)
-    if status in CLOSED_P3:
-        raise ValidationError(
-            _("Mentoring (P3) is already “%(status)s”; no mentor can be assigned.")
-            % {"status": StageStatus(status).label},
-            code="p3_closed",
-        )
-    current = (
-        MentorAssignment.objects.select_for_update()
-        .select_related("mentor", "organisation", "relationship")
-        .filter(participant=participant, ended_at__isnull=True)
-        .first()
-    )
-    if current is not None and current.mentor_id == candidate.user.pk:
-        raise ValidationError(
-            _("%(mentor)s is already this participant's mentor.") % {"mentor": _mentor_name(candidate.user)},
-            code="unchanged",
-        )
-    if current is not None:
-        current.ended_at = max(now, current.started_at)
-        current.ended_by = actor
-        current.save(update_fields=["ended_at", "ended_by", "updated_at"])
-        if current.relationship is not None:
-            relationship_end(relationship=current.relationship, actor=actor)
-    try:
-        with transaction.atomic():
-            assignment = MentorAssignment.objects.create(
-                participant=participant,
-                mentor=candidate.user,
-                organisation=candidate.organisation,
-                method=method,
-                started_at=now,
-                assigned_by=actor,
-                reason=reason,
-            )
-    except IntegrityError:
-        raise ValidationError(
-            _("Someone else assigned a mentor at the same moment; reload and try again."), code="conflict"
-        ) from None
-    if candidate.is_community:
-        # A community organisation reaches the participant only through this relationship (and consent).
-        assignment.relationship = relationship_open(
-            participant=participant,
-            organisation=candidate.organisation,
-            kind=RelationshipKind.MENTORING,
-            source=f"mentoring:{assignment.pk}",
-            actor=actor,
-        )
-        assignment.save(update_fields=["relationship", "updated_at"])
-    after = {
-        "mentor": candidate.user.pk,
-        "organisation": candidate.organisation.pk,
-        "method": method,
-        "caseload": candidate.caseload,
-    }
-    audit_record(
-        actor=actor,
-        action=AuditAction.MENTOR_CHANGED if current else AuditAction.MENTOR_ASSIGNED,
-        obj=participant,
-        organisation=(
-            candidate.organisation
-            if actor is None or actor.pk == candidate.user.pk
-            else access.acting_organisation(actor, Action.PARTICIPANT_EDIT, participant.kelurahan_id)
-        ),
-        before={"mentor": current.mentor_id, "organisation": current.organisation_id} if current else {},
-        after=after,
-        reason=reason,
-    )
-    return assignment
-
-
-def _require_manager(actor: User | None, participant: Participant) -> None:
-    if actor is not None and not selectors.can_manage_mentors(actor, participant):
-        raise PermissionDenied
-
-
-def mentor_assign(
-    *, participant: Participant, mentor: User, actor: User, reason: str = ""
-) -> MentorAssignment:
-    """The secretariat assigns (or changes to) a chosen mentor.
-
-    The mentor must serve the participant's area: through a government office covering it, or a
-    community organisation with an agreement in force covering P3 (refused otherwise, saying so). A
-    change ends the current assignment and keeps it as history. Audited as assigned or changed.
-    """
-    _require_manager(actor, participant)
-    reason = reason.strip()
-    with transaction.atomic():
-        p = _lock(participant)
-        candidate = next(
-            (c for c in selectors.mentor_candidates(participant=p) if c.user.pk == mentor.pk), None
-        )
-        if candidate is None:
-            community = selectors.community_refusal(mentor, p)
-            if community is not None:
-                raise ValidationError(
-                    {
-                        "mentor": _(
-                            "%(org)s has no agreement in force covering mentoring (P3), so its mentors "
-                            "cannot take participants."
-                        )
-                        % {"org": community.name}
-                    },
-                    code="no_agreement",
-                )
-            raise ValidationError(
-                {
-                    "mentor": _("%(mentor)s is not a mentor serving this participant's area.")
-                    % {"mentor": _mentor_name(mentor)}
-                },
-                code="not_a_mentor",
-            )
-        current = selectors.current_assignment(participant=p)
-        if current is not None and not reason:
-            raise ValidationError(
-                {"reason": _("Say why the mentor changes; the participant's history keeps it.")},
-                code="reason",
-            )
-        return _assign(
-            participant=p, candidate=candidate, method=AssignmentMethod.CHOSEN, actor=actor, reason=reason
-        )
-
-
-def mentor_assign_auto(
-    *, participant: Participant, actor: User | None, at: dt.datetime | None = None
-) -> MentorAssignment:
-    """Give a participant without a mentor the mentor of their kecamatan with the lightest caseload (ties:
-    government before community, then the lowest user id). ``actor`` None is the platform itself; ``at``
-    dates the assignment (recorded history, e.g. when P3 started)."""
-    _require_manager(actor, participant)
-    with transaction.atomic():
-        p = _lock(participant)
-        if selectors.current_assignment(participant=p) is not None:
-            raise ValidationError(_("This participant already has a mentor."), code="assigned")
-        candidates = selectors.mentor_candidates(participant=p, kecamatan_only=True)
-        if not candidates:
-            raise ValidationError(
-                _("No mentor serves kecamatan %(code)s yet.") % {"code": p.kecamatan_code}, code="no_mentor"
-            )
-        return _assign(
-            participant=p, candidate=candidates[0], method=AssignmentMethod.AUTOMATIC, actor=actor, now=at
-        )
-
-
-def mentors_assign_unmentored(*, kecamatan_code: str, actor: User | None, limit: int = 500) -> int:
-    """Assign a mentor, automatically, to every participant of the kecamatan whose P3 is in progress
-    without one (P3 started elsewhere, or their mentor left). Each assignment is its own transaction and
-    audit row; returns how many were assigned."""
-    if actor is not None and not access.can_in_region(actor, Action.PARTICIPANT_EDIT, kecamatan_code):
-        raise PermissionDenied
-    done = 0
-    for p in list(selectors.unmentored(kecamatan_code=kecamatan_code)[:limit]):
-        try:
-            mentor_assign_auto(participant=p, actor=actor)
-        except ValidationError as exc:
-            if exc.code == "no_mentor":
-                break
-            continue
-        done += 1
-    return done
-
-
-def mentors_assign_everywhere() -> dict[str, int]:
-    """The daily sweep: in every kecamatan, give participants whose P3 is in progress without a mentor the
-    lightest-loaded mentor (as the platform). Returns the count assigned per kecamatan."""
-    done = {}
-    for code in selectors.unmentored_kecamatan():
-        n = mentors_assign_unmentored(kecamatan_code=code, actor=None)
-        if n:
-            done[code] = n
-    return done
 
 
 # --- sessions --------------------------------------------------------------------------------------------
@@ -306,7 +106,7 @@ def _start_p3(participant: Participant, actor: User, now: dt.datetime) -> None:
             # A mentor of the area moves P3 as themselves; a mentor reaching the participant only through
             # their assignment starts it as the platform, on the strength of that assignment.
             actor=actor if access.can_transition(actor, participant, "P3") else None,
-            reason=_("Mentoring session logged by %(mentor)s") % {"mentor": _mentor_name(actor)},
+            reason=_("Mentoring session logged by %(mentor)s") % {"mentor": mentor_name(actor)},
             at=now,
         )
     except TransitionRefused as exc:
@@ -328,7 +128,7 @@ def session_log(
         raise PermissionDenied
     session_validate(data, day=timezone.localdate(now))
     with transaction.atomic():
-        p = _lock(participant)
+        p = lock_participant(participant)
         assignment = (
             MentorAssignment.objects.select_related("organisation")
             .filter(participant=p, ended_at__isnull=True)
@@ -338,7 +138,7 @@ def session_log(
             candidate = selectors.candidate_for(actor, p)
             if candidate is None:
                 raise PermissionDenied
-            assignment = _assign(
+            assignment = assign_locked(
                 participant=p,
                 candidate=candidate,
                 method=AssignmentMethod.FIRST_SESSION,
@@ -350,7 +150,7 @@ def session_log(
                 raise PermissionDenied
             raise ValidationError(
                 _("%(mentor)s is this participant's mentor; ask the secretariat to change the mentor first.")
-                % {"mentor": _mentor_name(assignment.mentor)},
+                % {"mentor": mentor_name(assignment.mentor)},
                 code="other_mentor",
             )
         _start_p3(p, actor, now)
@@ -454,7 +254,7 @@ def readiness_assess(*, participant: Participant, actor: User, data: ReadinessIn
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        p = _lock(participant)
+        p = lock_participant(participant)
         assignment = _require_current_mentor(actor, p)
         assessment = ReadinessAssessment.objects.create(
             participant=p,
@@ -487,7 +287,7 @@ def p3_complete(*, participant: Participant, actor: User) -> ParticipantStage:
     a readiness assessment judged ready with a short business plan). A refusal is a ValidationError that
     lists what is missing. The change itself is the engine's, with its audit row."""
     with transaction.atomic():
-        p = _lock(participant)
+        p = lock_participant(participant)
         _require_current_mentor(actor, p)
         check = selectors.completion_check(participant=p)
         if not check.ok:
@@ -503,67 +303,3 @@ def p3_complete(*, participant: Participant, actor: User) -> ParticipantStage:
             )
         except TransitionRefused as exc:
             raise ValidationError(exc.rule, code="p3_refused") from None
-
-
-# --- targets ---------------------------------------------------------------------------------------------
-
-
-def mentor_target_set(
-    *,
-    mentor: User,
-    period_start: dt.date,
-    period_end: dt.date,
-    target: int,
-    measure: str = TargetMeasure.MENTORED,
-    actor: User,
-) -> MentorTarget:
-    """Set (or change) a mentor's target for a period. The actor manages the mentor's organisation's area
-    (its secretariat or a programme manager). Audited with the previous value."""
-    errors: dict[str, str] = {}
-    if period_end < period_start:
-        errors["period_end"] = _("The period cannot end before it starts.")
-    if target < 1:
-        errors["target"] = _("The target must be at least 1.")
-    if measure not in TargetMeasure.values:
-        errors["measure"] = _("Choose what the target counts.")
-    if errors:
-        raise ValidationError(errors)
-    membership = next(
-        (m for m in selectors.managed_mentors(actor).filter(user=mentor)),
-        None,
-    )
-    if membership is None:
-        raise PermissionDenied
-    with transaction.atomic():
-        existing = (
-            MentorTarget.objects.select_for_update().filter(mentor=mentor, period_start=period_start).first()
-        )
-        before = (
-            {"period_end": existing.period_end, "target": existing.target, "measure": existing.measure}
-            if existing
-            else {}
-        )
-        row = existing or MentorTarget(mentor=mentor, period_start=period_start)
-        row.organisation = membership.organisation
-        row.period_end = period_end
-        row.target = target
-        row.measure = measure
-        row.set_by = actor
-        row.save()
-        audit_record(
-            actor=actor,
-            action=AuditAction.MENTOR_TARGET_SET,
-            obj=row,
-            organisation=access.acting_organisation(
-                actor, Action.PARTICIPANT_EDIT, membership.organisation.region_id
-            ),
-            before=before,
-            after={
-                "mentor": mentor.pk,
-                "period_start": period_start,
-                "period_end": period_end,
-                "target": target,
-                "measure": measure,
-            },
-        )
-    return row
