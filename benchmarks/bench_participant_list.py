@@ -3,7 +3,7 @@
 Builds ``--count`` participants (default 1,000,000) with their seven stage rows in the benchmark
 database with ``COPY`` (skipped when they are there already; ``--rebuild`` starts again), runs
 ``ANALYZE``, then times page 1 and a deep page (a cursor near the end) of the list for a kecamatan
-staff member and for a province-wide programme manager, with and without a stage filter: directly
+staff member and for a province-wide programme manager, with and without a stage filter (and a name search with ``--search``): directly
 through ``participant_list`` + ``page_after``, and through the page at ``/peserta/`` with Django's
 test client. Prints median and p95 per case, and the query plan of any selector case slower than
 ``--slow`` ms (``--explain`` prints them all).
@@ -38,9 +38,14 @@ from common import (
 
 SEED = 1_000_000
 PAGE = 25
-# East Jakarta's funnel (DESIGN.md §1) as shares of registrants: P2 levels, then P3–P7 reached.
+# East Jakarta's funnel (DESIGN.md §1) as chances: P2 levels among registrants, then each later stage
+# among those who reached the one before (P5 and P6 also without a licence, as in the seeds).
 T3, T2, T1 = 2664 / 7294, 3159 / 7294, 6677 / 7294
-REACH = {"P3": 1962 / 7294, "P4": 395 / 7294, "P5": 483 / 7294, "P6": 166 / 7294, "P7": 27 / 7294}
+P3_IF_TRAINED = 1962 / 6677
+P4_IF_MENTORED = 395 / 1962
+P5_IF_LICENSED, P5_OTHERWISE = 0.7, (483 - 0.7 * 395) / (1962 - 395)
+P6_IF_LICENSED, P6_OTHERWISE = 0.3, (166 - 0.3 * 395) / (1962 - 395)
+P7_IF_BOTH = 0.38
 
 
 def _copy_text(value: Any) -> str:
@@ -112,15 +117,23 @@ def build(count: int, chunk: int = 50_000) -> float:
                 registered = start + dt.timedelta(seconds=(i / count) * 3 * 365 * 86400)
                 u = rng.random()
                 level = 3 if u < T3 else 2 if u < T2 else 1 if u < T1 else None
-                status = {
-                    "P1": "completed",
-                    "P2": ("completed" if rng.random() < 0.9 else "in_progress") if level else "not_started",
-                }
-                for code, share in REACH.items():
-                    if rng.random() < share:
-                        status[code] = "completed" if rng.random() < 0.7 else "in_progress"
-                if "P7" in status and not (status.get("P4") == status.get("P6") == "completed"):
-                    del status["P7"]
+                status = {"P1": "completed"}
+                if level:
+                    status["P2"] = "completed" if rng.random() < 0.9 else "in_progress"
+                    if rng.random() < P3_IF_TRAINED:
+                        status["P3"] = "completed" if rng.random() < 0.7 else "in_progress"
+                if "P3" in status and rng.random() < P4_IF_MENTORED:
+                    status["P4"] = "completed" if rng.random() < 0.85 else "in_progress"
+                if "P3" in status:
+                    licensed = "P4" in status
+                    for code, chance in (
+                        ("P5", P5_IF_LICENSED if licensed else P5_OTHERWISE),
+                        ("P6", P6_IF_LICENSED if licensed else P6_OTHERWISE),
+                    ):
+                        if rng.random() < chance:
+                            status[code] = "completed" if rng.random() < 0.7 else "in_progress"
+                if status.get("P4") == status.get("P6") == "completed" and rng.random() < P7_IF_BOTH:
+                    status["P7"] = "completed" if rng.random() < 0.6 else "in_progress"
                 early = "P5" in status and status.get("P4") != "completed"
                 last = registered + dt.timedelta(days=rng.randint(0, 300))
                 values = {
@@ -192,6 +205,7 @@ def main() -> None:
     parser.add_argument("--stage", default="P4", help="the stage filter to time (default P4)")
     parser.add_argument("--slow", type=float, default=300.0, help="print the plan of cases slower than this")
     parser.add_argument("--explain", action="store_true", help="print every selector case's plan")
+    parser.add_argument("--search", default="", help="also time a name search for this text")
     args = parser.parse_args()
 
     warnings.filterwarnings("ignore", message="No directory at")  # no collected static files here
@@ -224,21 +238,22 @@ def main() -> None:
         cursor.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
         print(f"database size {cursor.fetchone()[0]}; load average {os.getloadavg()}")
 
-    def selector_case(user: Any, stage: str, after: int | None) -> Callable[[], Any]:
+    def selector_case(user: Any, filters: dict[str, Any], after: int | None) -> Callable[[], Any]:
         def run() -> Any:
             access.forget(user)  # a request starts without the membership cache
-            qs = participant_list(user=user, filters=ParticipantFilters(stage=stage))
+            qs = participant_list(user=user, filters=ParticipantFilters(**filters))
             return page_after(qs, after=after, size=PAGE)
 
         return run
 
-    def deep_cursor(user: Any, stage: str) -> int:
-        qs = participant_list(user=user, filters=ParticipantFilters(stage=stage))
+    def deep_cursor(user: Any, filters: dict[str, Any]) -> int | None:
+        """The cursor before the last page: the 26th-smallest id of the list (None if it is shorter)."""
+        qs = participant_list(user=user, filters=ParticipantFilters(**filters))
         ids = list(qs.order_by("id").values_list("id", flat=True)[: PAGE + 1])
-        return ids[-1]
+        return ids[-1] if len(ids) > PAGE else None
 
-    def explain(user: Any, stage: str, after: int | None) -> str:
-        qs = participant_list(user=user, filters=ParticipantFilters(stage=stage))
+    def explain(user: Any, filters: dict[str, Any], after: int | None) -> str:
+        qs = participant_list(user=user, filters=ParticipantFilters(**filters))
         if after is not None:
             qs = qs.filter(id__lt=after)
         return qs.select_related("kelurahan")[: PAGE + 1].explain(analyze=True, buffers=True)
@@ -249,19 +264,28 @@ def main() -> None:
         client.force_login(user)
         clients[name] = client
 
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("no filter", {}),
+        (f"stage {args.stage}", {"stage": args.stage}),
+    ]
+    if args.search:
+        cases.append((f"search {args.search!r}", {"q": args.search}))
     print()
     print(f"{'case':58} through  figures ({args.repeat} runs each, page size {PAGE})")
     rows: list[tuple[str, list[float]]] = []
     for name, user in (("kecamatan staff " + KECAMATAN, staff), ("programme manager, province", manager)):
         key = "kecamatan" if user == staff else "province"
-        for stage in ("", args.stage):
-            deep = deep_cursor(user, stage)
+        for case, filters in cases:
+            deep = deep_cursor(user, filters)
             for page, after in (("page 1", None), ("deep page", deep)):
-                label = f"{name}, {('stage ' + stage) if stage else 'no filter'}, {page}"
-                ms = timed(selector_case(user, stage, after), args.repeat)
+                label = f"{name}, {case}, {page}"
+                if page == "deep page" and deep is None:
+                    print(f"{label:58} (fewer than {PAGE + 1} rows: no deep page)")
+                    continue
+                ms = timed(selector_case(user, filters, after), args.repeat)
                 rows.append((label + " [selector]", ms))
                 print(f"{label:58} selector {summary(ms)}")
-                query = {k: v for k, v in (("stage", stage), ("after", after)) if v}
+                query: dict[str, Any] = {**filters, **({"after": after} if after else {})}
                 client = clients[key]
 
                 def page_get(client: Client = client, query: dict[str, Any] = query) -> None:
@@ -272,7 +296,7 @@ def main() -> None:
                 rows.append((label + " [page]", ms_page))
                 print(f"{'':58} page     {summary(ms_page)}")
                 if args.explain or statistics.median(ms) > args.slow:
-                    print(explain(user, stage, after))
+                    print(explain(user, filters, after))
     worst = max(rows, key=lambda r: percentile(r[1], 95))
     print()
     print(

@@ -224,16 +224,19 @@ class MatrixRow:
     out_of_region_status: int | None = None
     # The account that plays "permitted" for this row (a key of World.users).
     permitted_as: str = "permitted"
+    # Send ``data`` as multipart form data (file uploads) even for an API row.
+    multipart: bool = False
 
 
 def run_row(row: MatrixRow, world: World, persona: str) -> None:
-    client = world.client(row.permitted_as if persona == "permitted" else persona)
+    # Build what the row needs first: it may create the account that plays "permitted".
     url = row.url(world)
     data = row.data(world) if row.data else None
     before = row.effect(world) if row.effect else None
+    client = world.client(row.permitted_as if persona == "permitted" else persona)
     if row.method == "get":
         response = client.get(url)
-    elif row.api:
+    elif row.api and not row.multipart:
         response = client.generic(
             row.method.upper(), url, data=json.dumps(data or {}), content_type="application/json"
         )

@@ -420,9 +420,8 @@ def my_training(request: AuthedHttpRequest) -> HttpResponse:
         "training/my_training.html",
         {
             "participant": participant,
-            "today": [
-                m for m in enrolments if m.is_today and m.enrolment.status != EnrolmentStatus.WAITLISTED
-            ],
+            "today": [m for m in enrolments if m.is_today and m.enrolment.status == EnrolmentStatus.ENROLLED],
+            "done_today": [m for m in enrolments if m.is_today and m.enrolment.status == EnrolmentStatus.ATTENDED],
             "upcoming": [m for m in enrolments if m.is_upcoming][::-1],
             "past": [m for m in enrolments if not m.is_upcoming],
             "follow_ups": list(selectors.follow_ups_due(participant=participant)),

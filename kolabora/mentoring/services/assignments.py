@@ -61,7 +61,7 @@ def assign_locked(
             code="p3_closed",
         )
     current = (
-        MentorAssignment.objects.select_for_update()
+        MentorAssignment.objects.select_for_update(of=("self",))
         .select_related("mentor", "organisation", "relationship")
         .filter(participant=participant, ended_at__isnull=True)
         .first()

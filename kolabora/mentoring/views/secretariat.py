@@ -46,8 +46,12 @@ def assign(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     participant = participant_for(request, pk)
     if not selectors.can_manage_mentors(request.user, participant):
         raise PermissionDenied
-    candidates = selectors.mentor_candidates(participant=participant)
     current = selectors.current_assignment(participant=participant)
+    candidates = [
+        c
+        for c in selectors.mentor_candidates(participant=participant)
+        if current is None or c.user.pk != current.mentor_id
+    ]
     form = AssignForm(request.POST or None, candidates=candidates)
     status = 200
     if request.method == "POST":
