@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=3.0, help="seconds of unmeasured requests first")
     parser.add_argument("--max-requests", type=int, default=50_000)
     parser.add_argument("--settings", default="config.settings.local")
+    parser.add_argument("--gunicorn-config", default="", help="a gunicorn config file (-c) for experiments")
     args = parser.parse_args()
 
     database_ensure(args.db)
@@ -119,6 +120,7 @@ def main() -> None:
         [
             *(sys.executable, "-m", "gunicorn", "config.wsgi", "-w", str(args.workers)),
             *("-b", f"{HOST}:{port}", "--log-level", "warning", "--keep-alive", "30"),
+            *(("-c", args.gunicorn_config) if args.gunicorn_config else ()),
         ],
         cwd=ROOT,
         env=env,
@@ -204,6 +206,7 @@ def main() -> None:
         f"  errors         {sum(statuses[s] for s in statuses if s != 201)} non-201, {dict(failures)} transport"
     )
     print(f"  participants   {before} before, {Participant.objects.count()} after")
+    print(f"  load average   {os.getloadavg()} (other work on the same cores lowers every figure)")
 
 
 if __name__ == "__main__":

@@ -103,6 +103,18 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
     Role.MENTOR: frozenset({Action.PARTICIPANT_VIEW, Action.STAGE_TRANSITION, Action.LICENCE_APPLY}),
 }
 ALL_STAGES = frozenset({"P1", "P2", "P3", "P4", "P5", "P6", "P7"})
+PARTICIPANT_ACTIONS = frozenset(
+    {
+        Action.PARTICIPANT_VIEW,
+        Action.PARTICIPANT_REGISTER,
+        Action.PARTICIPANT_EDIT,
+        Action.PARTICIPANT_MERGE,
+        Action.PARTICIPANT_NIK,
+        Action.STAGE_TRANSITION,
+        Action.DATA_REQUEST_ANSWER,
+        Action.LICENCE_APPLY,
+    }
+)
 # Which stages a role may move a participant through (within what it may otherwise see).
 STAGE_ROLES: dict[str, frozenset[str]] = {
     Role.PROGRAMME_MANAGER: ALL_STAGES,
@@ -123,6 +135,7 @@ RELATIONSHIP_ROLES: dict[str, frozenset[str]] = {
     Role.LURAH: frozenset({RelationshipKind.LICENSING}),
     Role.BANK_OFFICER: frozenset({RelationshipKind.FINANCING}),
     Role.COMMUNITY_STAFF: frozenset({RelationshipKind.MENTORING}),
+    Role.MENTOR: frozenset({RelationshipKind.MENTORING}),
 }
 KIND_STAGE = {
     RelationshipKind.TRAINING: "P2",
@@ -175,11 +188,20 @@ def is_system_admin(user: AnyUser) -> bool:
     return bool(user.is_superuser) or any(m.role == Role.SYSTEM_ADMIN for m in memberships(user))
 
 
+def _region_grant(m: Membership, action: Action) -> bool:
+    """Does this membership grant ``action`` over its organisation's whole region?
+
+    Over participants only government offices hold region-wide grants; a community organisation's
+    mentor reaches participants through mentoring relationships, like any partner.
+    """
+    if action not in ROLE_GRANTS.get(m.role, ()):
+        return False
+    return action not in PARTICIPANT_ACTIONS or m.organisation.type in GOVERNMENT_TYPES
+
+
 def region_codes(user: AnyUser, action: Action) -> list[str]:
     """Region codes over which the user holds ``action`` through a role."""
-    return sorted(
-        {m.organisation.region_id for m in memberships(user) if action in ROLE_GRANTS.get(m.role, ())}
-    )
+    return sorted({m.organisation.region_id for m in memberships(user) if _region_grant(m, action)})
 
 
 def member_organisation_ids(user: AnyUser) -> set[int]:
@@ -402,7 +424,7 @@ def can_transition(user: AnyUser, participant: Participant, stage_code: str) -> 
     for m in memberships(user):
         if stage_code not in STAGE_ROLES.get(m.role, ()):
             continue
-        if Action.STAGE_TRANSITION in ROLE_GRANTS.get(m.role, ()) and region_covers(
+        if _region_grant(m, Action.STAGE_TRANSITION) and region_covers(
             [m.organisation.region_id], participant.kelurahan_id
         ):
             return True

@@ -15,6 +15,7 @@ from django.utils.module_loading import import_string
 SEEDERS = [
     "kolabora.organisations.demo.seed",
     "kolabora.participants.demo.seed",
+    "kolabora.mentoring.demo.seed",
     "kolabora.licensing.demo.seed",
 ]
 

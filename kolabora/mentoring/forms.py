@@ -120,7 +120,12 @@ class TargetForm(forms.Form):
     measure = forms.ChoiceField(label=_("What counts"), choices=TargetMeasure.choices)
 
     def __init__(self, *args: Any, mentors: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"year": today().year, "target": 60, "measure": TargetMeasure.MENTORED})
+        kwargs["initial"] = {
+            "year": today().year,
+            "target": 60,
+            "measure": TargetMeasure.MENTORED,
+            **(kwargs.get("initial") or {}),
+        }
         super().__init__(*args, **kwargs)
         self.fields["mentor"].queryset = mentors  # type: ignore[attr-defined]
 

@@ -253,7 +253,7 @@ def list_training_sessions(
 ) -> TrainingSessionPage:
     """Sessions of the courses the caller may see, in date order, with seats taken and people waiting."""
     _require_programme_user(request)
-    courses = selectors.course_list(user=request.user).values("pk")
+    courses = selectors.courses_visible(user=request.user).values("pk")
     qs = TrainingSession.objects.filter(course__in=courses)
     if filters.course_id:
         qs = qs.filter(course_id=filters.course_id)

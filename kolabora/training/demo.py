@@ -263,8 +263,10 @@ def seed(ctx: DemoContext) -> None:
             continue
         top = level if status == "completed" else level - 1
         for n in range(1, top + 1):
-            choices = history[n]
-            if n == 1 and p.kecamatan_code == CIPAYUNG:
+            # The secretariat trains its own residents; UNJ trains anyone in Jakarta Timur.
+            local = p.kecamatan_code == CIPAYUNG
+            choices = [s for s in history[n] if local or s.course.provider_id == unj.pk]
+            if n == 1 and local:
                 choices = [s for s in choices if s.course.provider_id == cipayung.pk]
             attended[rng.choice(choices)].append(p)
         if status == "in_progress":

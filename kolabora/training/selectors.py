@@ -68,6 +68,16 @@ def _managed_provider_q(user: AnyUser) -> Q:
     return Q(provider_id__in=offering) | Q(provider__in=overseen)
 
 
+def courses_visible(*, user: AnyUser) -> QuerySet[Course]:
+    """Courses the user may see: published ones for every participant and staff member, drafts for
+    those who offer or oversee them."""
+    if access.is_system_admin(user):
+        return Course.objects.all()
+    if not permissions.is_programme_user(user):
+        return Course.objects.none()
+    return Course.objects.filter(Q(status=CourseStatus.PUBLISHED) | _managed_provider_q(user))
+
+
 def course_list(
     *,
     user: AnyUser,
@@ -79,19 +89,11 @@ def course_list(
     mine: bool = False,
     now: dt.datetime | None = None,
 ) -> QuerySet[Course]:
-    """Courses the user may see: published ones for every participant and staff member, drafts for
-    those who offer or oversee them. ``mine``: only the courses of organisations the user offers for
-    or oversees. Each row carries ``upcoming`` (sessions still to start)."""
-    if not permissions.is_programme_user(user) and not access.is_system_admin(user):
-        return Course.objects.none()
-    managed = _managed_provider_q(user)
-    qs = (
-        Course.objects.all()
-        if access.is_system_admin(user)
-        else Course.objects.filter(Q(status=CourseStatus.PUBLISHED) | managed)
-    )
+    """The courses the user may see, filtered. ``mine``: only those of organisations the user offers
+    for or oversees. Each row carries ``upcoming`` (sessions still to start)."""
+    qs = courses_visible(user=user)
     if mine:
-        qs = qs.filter(managed)
+        qs = qs.filter(_managed_provider_q(user))
     if q:
         qs = qs.filter(Q(title__icontains=q.strip()) | Q(provider__name__icontains=q.strip()))
     if level:

@@ -30,7 +30,7 @@ from kolabora.organisations.models import Organisation
 from kolabora.participants.models import Participant
 
 from . import permissions, selectors, services
-from .choices import EnrolmentStatus
+from .choices import OPEN, EnrolmentStatus
 from .forms import (
     AttendanceCodeForm,
     AttendanceForm,
@@ -107,8 +107,8 @@ def course_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         mine = {
             e.session_id: e
             for e in Enrolment.objects.filter(
-                participant=participant, session__course=course, status__in=list(EnrolmentStatus)
-            ).exclude(status=EnrolmentStatus.CANCELLED)
+                participant=participant, session__course=course, status__in=OPEN
+            )
         }
     now = timezone.now()
     can_manage = permissions.can_offer(user, course.provider)
@@ -300,10 +300,7 @@ def _session_context(request: AuthedHttpRequest, session: TrainingSession) -> di
 @require_http_methods(["GET"])
 def session_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     session = selectors.access_session(request.user, pk)
-    template = "training/session_detail.html"
-    if is_htmx(request) and request.GET.get("part") == "roster":
-        template += "#roster"
-    return TemplateResponse(request, template, _session_context(request, session))
+    return TemplateResponse(request, "training/session_detail.html", _session_context(request, session))
 
 
 @login_required
@@ -421,7 +418,9 @@ def my_training(request: AuthedHttpRequest) -> HttpResponse:
         {
             "participant": participant,
             "today": [m for m in enrolments if m.is_today and m.enrolment.status == EnrolmentStatus.ENROLLED],
-            "done_today": [m for m in enrolments if m.is_today and m.enrolment.status == EnrolmentStatus.ATTENDED],
+            "done_today": [
+                m for m in enrolments if m.is_today and m.enrolment.status == EnrolmentStatus.ATTENDED
+            ],
             "upcoming": [m for m in enrolments if m.is_upcoming][::-1],
             "past": [m for m in enrolments if not m.is_upcoming],
             "follow_ups": list(selectors.follow_ups_due(participant=participant)),

@@ -1,8 +1,8 @@
 """Permission-matrix rows for mentoring (discovered by core's matrix test).
 
-Mentor-only pages are tried with the Cipayung secretariat's staff account given, lazily, a mentor
-membership as well (``as_mentor``): the matrix builds the permitted persona's client before it calls a
-row's lambdas, so an account created inside them cannot be the permitted one yet.
+Mentor pages are tried with ``mentor``: a member of the Cipayung secretariat in the mentor role, made by
+the rows' lambdas (the matrix builds a row's objects before it logs the persona in) and kept in
+``world.users``. The secretariat's pages are tried with its staff account, ``kecamatan``.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from kolabora.accounts.models import User
-from kolabora.core import access
-from kolabora.core.testing import MatrixRow, World
+from kolabora.core.testing import MatrixRow, World, make_member
 from kolabora.core.timeutils import today
 from kolabora.mentoring import services
 from kolabora.mentoring.models import MentorAssignment, MentoringSession, MentorTarget, ReadinessAssessment
@@ -23,17 +22,16 @@ from kolabora.organisations.models import Membership
 from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.services import stage_transition
 
-MENTOR = "kecamatan"
+MENTOR = "mentor"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def as_mentor(w: World) -> User:
-    """The Cipayung staff account, also a mentor of the secretariat (cached on the world)."""
-    user = w.user(MENTOR)
-    if not getattr(w, "_mentor_ready", False):
-        Membership.objects.get_or_create(user=user, organisation=w.cipayung, role=Role.MENTOR)
-        access.forget(user)
-        setattr(w, "_mentor_ready", True)  # noqa: B010
+    """The Cipayung secretariat's mentor, created on first use and kept as the world's ``mentor``."""
+    user = w.users.get(MENTOR)
+    if user is None:
+        user = make_member("pendamping.uji", w.cipayung, Role.MENTOR)
+        w.users[MENTOR] = user
     return user
 
 
@@ -181,10 +179,10 @@ ROWS = [
     MatrixRow("mentoring:target", lambda w: reverse("mentoring:target"), out_of_region_status=200),
     MatrixRow(
         "mentoring:target",
-        lambda w: (as_mentor(w), reverse("mentoring:target"))[1],
+        lambda w: reverse("mentoring:target"),
         method="post",
         data=lambda w: {
-            "mentor": w.user(MENTOR).pk,
+            "mentor": as_mentor(w).pk,
             "year": today().year,
             "target": 60,
             "measure": "mentored",
@@ -198,7 +196,7 @@ ROWS = [
         "mentoring:export",
         lambda w: (mentee(w), reverse("mentoring:export") + "?format=csv")[1],
         permitted_as="kecamatan",
-        marker=lambda w: w.user(MENTOR).username,
+        marker=lambda w: as_mentor(w).username,
     ),
     # API
     MatrixRow(

@@ -216,6 +216,8 @@ def test_the_export_for_incentive_payment_is_complete_and_audited(m: Mentoring) 
 
 
 def test_setting_a_target_from_the_form(m: Mentoring) -> None:
+    form = client_for(m.world.user("kecamatan")).get(reverse("mentoring:target") + f"?mentor={m.mentor.pk}")
+    assert f'value="{today().year}"' in form.content.decode() and 'value="60"' in form.content.decode()
     response = client_for(m.world.user("kecamatan")).post(
         reverse("mentoring:target"),
         {"mentor": m.mentor.pk, "year": today().year, "target": 60, "measure": "mentored"},

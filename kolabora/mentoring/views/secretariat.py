@@ -32,7 +32,6 @@ from kolabora.regions.choices import RegionLevel
 from kolabora.regions.models import Region
 
 from .. import selectors, services
-from ..choices import TargetMeasure
 from ..forms import AssignForm, ExportForm, TargetForm
 from .mentor import participant_for, year_param
 
@@ -157,14 +156,16 @@ def target_set(request: AuthedHttpRequest) -> HttpResponse:
     mentors = User.objects.filter(pk__in=memberships.values("user_id")).order_by(
         "first_name", "last_name", "id"
     )
-    initial: dict[str, Any] | None = None
+    initial: dict[str, Any] = {"year": year_param(request)}
     if request.method == "GET" and request.GET.get("mentor", "").isdigit():
-        initial = {
-            "mentor": int(request.GET["mentor"]),
-            "year": year_param(request),
-            "target": 60,
-            "measure": TargetMeasure.MENTORED,
-        }
+        # Prefilled with the mentor's current target for the year, or the programme's default.
+        mentor_id = int(request.GET["mentor"])
+        shown = selectors.targets_for(
+            memberships=list(memberships.filter(user_id=mentor_id)), year=initial["year"]
+        )
+        initial["mentor"] = mentor_id
+        if shown:
+            initial |= {"target": shown[0].goal, "measure": shown[0].measure}
     form = TargetForm(request.POST or None, mentors=mentors, initial=initial)
     status = 200
     if request.method == "POST":

@@ -91,3 +91,25 @@ def test_duplicates_are_found_and_merged(world: World) -> None:
     open_purposes = sorted(Consent.objects.filter(participant=kept, withdrawn_at__isnull=True).values_list("purpose", flat=True))
     assert open_purposes == ["marketplaces", "programme"]
     assert likely_duplicates(user=world.user("kecamatan")) == []
+
+
+def test_a_community_mentor_reaches_only_participants_it_mentors(world: World) -> None:
+    from kolabora.core.testing import make_member, make_org
+    from kolabora.organisations.choices import OrganisationType, Role
+    from kolabora.participants.services import relationship_open
+
+    community = make_org("Komunitas Uji", "31.75.10", OrganisationType.COMMUNITY)
+    mentor = make_member("mentor.komunitas", community, Role.MENTOR)
+    Agreement.objects.create(
+        number="MOU/UJI/P3", title="Pendampingan komunitas", lead=world.dinas, partner=community, stages=["P3"],
+        region_id="31.75.10", starts_on="2026-01-01", ends_on="2027-12-31", status=AgreementStatus.ACTIVE,
+    )
+    other = make_participant(nik="3175100202910047", full_name="Tidak Didampingi")
+    assert not access.can(mentor, Action.PARTICIPANT_VIEW, world.participant)
+    assert not access.scope(mentor, Participant.objects.all(), Action.PARTICIPANT_VIEW).exists()
+    relationship_open(participant=world.participant, organisation=community, kind="mentoring", source="uji:2", actor=None)
+    access.forget(mentor)
+    assert access.can(mentor, Action.PARTICIPANT_VIEW, world.participant)  # programme consent covers mentoring
+    assert access.can_transition(mentor, world.participant, "P3")
+    assert not access.can_transition(mentor, world.participant, "P4")
+    assert not access.can(mentor, Action.PARTICIPANT_VIEW, other)

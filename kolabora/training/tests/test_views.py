@@ -86,7 +86,7 @@ def test_the_partner_sees_consenting_names_and_a_count_of_the_others(world: Worl
     )
     assert shared.full_name in body
     assert world.participant.full_name not in body
-    assert "1 more participant is enrolled but not shown" in body
+    assert "1 more participant is enrolled but not shown to you" in body
     assert session.attendance_code[:3] in body
 
     client.force_login(world.user("kecamatan"))
@@ -212,3 +212,13 @@ def test_the_course_list_costs_the_same_for_many_courses(
     with django_assert_max_num_queries(12):
         response = client.get(reverse("training:course_list"))
     assert response.status_code == 200 and "Kursus 1" in response.content.decode()
+
+
+def test_the_course_filter_answers_htmx_with_the_results_only(world: World, client: Any) -> None:
+    f.CourseFactory.create(provider=world.cipayung, title="Kursus Kue Basah", level=2)
+    f.CourseFactory.create(provider=world.cipayung, title="Kursus Batik", level=1)
+    client = _login(client, world.user("participant"))
+    response = client.get(reverse("training:course_list"), {"level": "2"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="results">')
+    assert "Kursus Kue Basah" in body and "Kursus Batik" not in body
