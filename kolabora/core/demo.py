@@ -16,6 +16,7 @@ SEEDERS = [
     "kolabora.organisations.demo.seed",
     "kolabora.participants.demo.seed",
     "kolabora.mentoring.demo.seed",
+    "kolabora.training.demo.seed",
     "kolabora.licensing.demo.seed",
 ]
 

@@ -82,6 +82,23 @@ def _participant_actions(request: HttpRequest) -> list[tuple[str, str, str]]:
     return actions
 
 
+def _work_actions(request: HttpRequest) -> list[tuple[str, str, str]]:
+    """Entry points into the stage work the user's organisations do (same rules as the menu)."""
+    from kolabora.core.context_processors import kolabora as navigation
+
+    nav = navigation(request)["nav"]
+    actions = []
+    if nav.get("licensing_inbox"):
+        actions.append(
+            ("licensing:inbox", _("Licensing inbox"), _("Licence steps your office holds, overdue first."))
+        )
+    if nav.get("mentoring"):
+        actions.append(("mentoring:home", _("My caseload"), _("Participants you mentor, most urgent first.")))
+    if nav.get("training"):
+        actions.append(("training:course_list", _("Training"), _("Courses, sessions, attendance and follow-up.")))
+    return actions
+
+
 @require_http_methods(["GET"])
 def home(request: HttpRequest) -> HttpResponseBase:
     if not request.user.is_authenticated:
@@ -96,7 +113,7 @@ def home(request: HttpRequest) -> HttpResponseBase:
     memberships = [
         {"membership": m, "duty": ROLE_DUTIES.get(m.role, "")} for m in access.memberships(request.user)
     ]
-    actions = _participant_actions(request)
+    actions = _participant_actions(request) + _work_actions(request)
     if access.can(request.user, Action.ORGANISATION_VIEW):
         actions.append(
             (

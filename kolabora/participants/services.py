@@ -581,6 +581,25 @@ def data_request_answer(
     return r
 
 
+def _move_rows(model: Any, field_name: str, source: Participant, target: Participant) -> int:
+    """Point ``model``'s rows from ``source`` to ``target``. A row that would collide with one the target
+    already has (e.g. both records enrolled in the same session) stays on the merged record, so nothing
+    is lost and the history remains traceable through ``merged_into``."""
+    rows = model._default_manager.filter(**{field_name: source})
+    try:
+        with transaction.atomic():
+            return int(rows.update(**{field_name: target}))
+    except IntegrityError:
+        moved = 0
+        for pk in list(rows.values_list("pk", flat=True)):
+            try:
+                with transaction.atomic():
+                    moved += model._default_manager.filter(pk=pk).update(**{field_name: target})
+            except IntegrityError:
+                continue
+        return moved
+
+
 STATUS_RANK = {"completed": 4, "in_progress": 3, "skipped": 2, "dropped": 1, "not_started": 0}
 
 
@@ -622,7 +641,7 @@ def participant_merge(
             model = related.related_model
             if not related.one_to_many or model in (Participant, ParticipantStage):
                 continue
-            count = model._default_manager.filter(**{related.field.name: d}).update(**{related.field.name: k})
+            count = _move_rows(model, related.field.name, d, k)
             if count:
                 moved[model._meta.label_lower] = count
         # Stages: the more advanced status wins.

@@ -17,7 +17,8 @@ pytestmark = pytest.mark.django_db
 URL = "/notifikasi/"
 # Session and user; the page count, the unread count and the page's rows; the access gate's memberships
 # (navigation); the session's save on every request (an update inside a savepoint).
-QUERIES = 9
+# Session, user, memberships, the menu's participant check, the page and its count, and the rest of the request.
+QUERIES = 10
 
 
 def logged_in(username: str) -> tuple[Client, Any]:
