@@ -11,7 +11,13 @@ from .access import Action
 
 CASE_HOLDERS = frozenset({OrganisationType.PTSP_UNIT, OrganisationType.KELURAHAN_OFFICE})
 MENTORING_ROLES = frozenset(
-    {Role.MENTOR, Role.KECAMATAN_STAFF, Role.PROGRAMME_MANAGER, Role.REGIONAL_COORDINATOR, Role.COMMUNITY_STAFF}
+    {
+        Role.MENTOR,
+        Role.KECAMATAN_STAFF,
+        Role.PROGRAMME_MANAGER,
+        Role.REGIONAL_COORDINATOR,
+        Role.COMMUNITY_STAFF,
+    }
 )
 
 

@@ -95,7 +95,9 @@ def _work_actions(request: HttpRequest) -> list[tuple[str, str, str]]:
     if nav.get("mentoring"):
         actions.append(("mentoring:home", _("My caseload"), _("Participants you mentor, most urgent first.")))
     if nav.get("training"):
-        actions.append(("training:course_list", _("Training"), _("Courses, sessions, attendance and follow-up.")))
+        actions.append(
+            ("training:course_list", _("Training"), _("Courses, sessions, attendance and follow-up."))
+        )
     return actions
 
 

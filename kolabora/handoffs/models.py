@@ -33,16 +33,25 @@ class Handoff(BaseModel):
     step = models.CharField(_("step"), max_length=40)
     step_name = models.CharField(_("step name"), max_length=120)
     organisation = models.ForeignKey(
-        "organisations.Organisation", verbose_name=_("held by"), on_delete=models.PROTECT, related_name="handoffs"
+        "organisations.Organisation",
+        verbose_name=_("held by"),
+        on_delete=models.PROTECT,
+        related_name="handoffs",
     )
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assigned to"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned to"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     received_at = models.DateTimeField(_("received at"))
     service_days = models.PositiveSmallIntegerField(_("service level (working days)"))
     due_on = models.DateField(_("due on"), db_index=True)
-    status = models.CharField(_("status"), max_length=10, choices=HandoffStatus.choices, default=HandoffStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=HandoffStatus.choices, default=HandoffStatus.OPEN
+    )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     outcome = models.CharField(_("outcome"), max_length=200, blank=True)
     within_service_level = models.BooleanField(_("within service level"), null=True, blank=True)
@@ -54,7 +63,9 @@ class Handoff(BaseModel):
         ordering = ["due_on", "received_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["subject_type", "subject_id", "step"], condition=Q(status="open"), name="handoff_one_open_step"
+                fields=["subject_type", "subject_id", "step"],
+                condition=Q(status="open"),
+                name="handoff_one_open_step",
             )
         ]
         indexes = [

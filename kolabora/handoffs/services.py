@@ -47,18 +47,30 @@ def handoff_open(
     """Hand a step to an organisation. Call inside the transaction that moves the case."""
     received = at or timezone.now()
     handoff = Handoff.objects.create(
-        subject_type=subject_type, subject_id=subject_id, participant=participant, step=step, step_name=step_name,
-        organisation=organisation, assignee=assignee, received_at=received, service_days=service_days,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        participant=participant,
+        step=step,
+        step_name=step_name,
+        organisation=organisation,
+        assignee=assignee,
+        received_at=received,
+        service_days=service_days,
         due_on=due_date(received, service_days),
     )
     audit_record(
-        actor=actor, action=AuditAction.HANDOFF_OPENED, obj=handoff, organisation=organisation,
+        actor=actor,
+        action=AuditAction.HANDOFF_OPENED,
+        obj=handoff,
+        organisation=organisation,
         after={"subject": f"{subject_type}:{subject_id}", "step": step, "due_on": handoff.due_on},
     )
     return handoff
 
 
-def handoff_finish(*, handoff: Handoff, actor: User | None, outcome: str, at: dt.datetime | None = None) -> Handoff:
+def handoff_finish(
+    *, handoff: Handoff, actor: User | None, outcome: str, at: dt.datetime | None = None
+) -> Handoff:
     """Close the open hand-off; records whether it was done within its service level."""
     done = at or timezone.now()
     h = Handoff.objects.select_for_update().get(pk=handoff.pk)
@@ -70,7 +82,10 @@ def handoff_finish(*, handoff: Handoff, actor: User | None, outcome: str, at: dt
     h.within_service_level = timezone.localdate(done) <= h.due_on
     h.save()
     audit_record(
-        actor=actor, action=AuditAction.HANDOFF_DONE, obj=h, organisation=h.organisation,
+        actor=actor,
+        action=AuditAction.HANDOFF_DONE,
+        obj=h,
+        organisation=h.organisation,
         after={"step": h.step, "outcome": h.outcome, "within_service_level": h.within_service_level},
     )
     return h
@@ -94,16 +109,25 @@ def handoff_reassign(*, handoff: Handoff, assignee: User | None, actor: User) ->
         h = Handoff.objects.select_for_update().get(pk=handoff.pk)
         if h.status != HandoffStatus.OPEN:
             raise ValidationError(_("This step has already been handled."))
-        if assignee is not None and not Membership.objects.filter(
-            user=assignee, organisation_id=h.organisation_id, is_active=True
-        ).exists():
-            raise ValidationError({"assignee": _("Choose someone who works for the organisation holding this step.")})
+        if (
+            assignee is not None
+            and not Membership.objects.filter(
+                user=assignee, organisation_id=h.organisation_id, is_active=True
+            ).exists()
+        ):
+            raise ValidationError(
+                {"assignee": _("Choose someone who works for the organisation holding this step.")}
+            )
         before = h.assignee_id
         h.assignee = assignee
         h.save(update_fields=["assignee", "updated_at"])
         audit_record(
-            actor=actor, action=AuditAction.HANDOFF_REASSIGNED, obj=h, organisation=h.organisation,
-            before={"assignee": before}, after={"assignee": assignee.pk if assignee else None},
+            actor=actor,
+            action=AuditAction.HANDOFF_REASSIGNED,
+            obj=h,
+            organisation=h.organisation,
+            before={"assignee": before},
+            after={"assignee": assignee.pk if assignee else None},
         )
     return h
 
@@ -112,8 +136,9 @@ def handoffs_mark_overdue(*, today: dt.date | None = None) -> list[int]:
     """Note every open hand-off past its due date (once each) and return their ids for notification."""
     day = today or timezone.localdate()
     ids = list(
-        Handoff.objects.filter(status=HandoffStatus.OPEN, due_on__lt=day, overdue_noted_at__isnull=True)
-        .values_list("pk", flat=True)
+        Handoff.objects.filter(
+            status=HandoffStatus.OPEN, due_on__lt=day, overdue_noted_at__isnull=True
+        ).values_list("pk", flat=True)
     )
     now = timezone.now()
     for pk in ids:
@@ -123,7 +148,10 @@ def handoffs_mark_overdue(*, today: dt.date | None = None) -> list[int]:
                 h.overdue_noted_at = now
                 h.save(update_fields=["overdue_noted_at", "updated_at"])
                 audit_record(
-                    actor=None, action=AuditAction.HANDOFF_OVERDUE, obj=h, organisation=h.organisation,
+                    actor=None,
+                    action=AuditAction.HANDOFF_OVERDUE,
+                    obj=h,
+                    organisation=h.organisation,
                     after={"due_on": h.due_on, "step": h.step},
                 )
     return ids

@@ -104,24 +104,43 @@ class PublicLicenceOut(Schema):
 def _out(app: LicenceApplication) -> ApplicationOut:
     licence = getattr(app, "licence", None)
     return ApplicationOut(
-        id=app.pk, participant_id=app.participant_id, business_id=app.business_id, licence_type=app.licence_type.code,
-        status=app.status, status_label=str(ApplicationStatus(app.status).label), kelurahan=app.kelurahan_id,
-        ptsp_id=app.ptsp_id, refusal_reason=app.refusal_reason, refusal_advice=app.refusal_advice,
+        id=app.pk,
+        participant_id=app.participant_id,
+        business_id=app.business_id,
+        licence_type=app.licence_type.code,
+        status=app.status,
+        status_label=str(ApplicationStatus(app.status).label),
+        kelurahan=app.kelurahan_id,
+        ptsp_id=app.ptsp_id,
+        refusal_reason=app.refusal_reason,
+        refusal_advice=app.refusal_advice,
         licence_id=licence.pk if licence else None,
         checklist=[
             ChecklistItemOut(
-                requirement=r.code, name=r.name, required=r.required, extensions=list(r.extensions), max_mb=r.max_mb,
-                supplied=item is not None, review=item.review if item else None,
+                requirement=r.code,
+                name=r.name,
+                required=r.required,
+                extensions=list(r.extensions),
+                max_mb=r.max_mb,
+                supplied=item is not None,
+                review=item.review if item else None,
                 review_reason=item.review_reason if item else "",
             )
             for r, item in services.checklist(app)
         ],
-        timeline=[TimelineOut(**{k: getattr(s, k) for k in TimelineOut.model_fields}) for s in selectors.application_timeline(app)],
+        timeline=[
+            TimelineOut(**{k: getattr(s, k) for k in TimelineOut.model_fields})
+            for s in selectors.application_timeline(app)
+        ],
     )
 
 
 def _get(request: HttpRequest, application_id: int) -> LicenceApplication:
-    app = LicenceApplication.objects.select_related("licence_type", "participant", "kelurahan").filter(pk=application_id).first()
+    app = (
+        LicenceApplication.objects.select_related("licence_type", "participant", "kelurahan")
+        .filter(pk=application_id)
+        .first()
+    )
     if app is None:
         raise ApiError(404, _("Not found."))
     access.require(request.user, Action.PARTICIPANT_VIEW, app.participant)
@@ -135,14 +154,31 @@ def _actor(request: HttpRequest) -> User:
 @router.post("/licence-applications", response={201: ApplicationOut, **ERRORS})
 def create_application(request: HttpRequest, payload: ApplicationIn) -> Status[ApplicationOut]:
     """Start an application; the checklist in the answer says exactly what is needed before submitting."""
-    business = Business.objects.select_related("participant__kelurahan").filter(pk=payload.business_id, participant_id=payload.participant_id).first()
+    business = (
+        Business.objects.select_related("participant__kelurahan")
+        .filter(pk=payload.business_id, participant_id=payload.participant_id)
+        .first()
+    )
     licence_type = LicenceType.objects.filter(code=payload.licence_type).first()
     if business is None:
-        raise ApiError(404, _("Not found."), [{"field": "business_id", "message": _("No such business for this participant.")}])
+        raise ApiError(
+            404,
+            _("Not found."),
+            [{"field": "business_id", "message": _("No such business for this participant.")}],
+        )
     if licence_type is None:
-        raise ApiError(422, _("The request has invalid fields."), [{"field": "licence_type", "message": _("Unknown licence type.")}])
-    app = services.application_open(participant=business.participant, business=business, licence_type=licence_type,
-                                     actor=_actor(request), location_address=payload.location_address)
+        raise ApiError(
+            422,
+            _("The request has invalid fields."),
+            [{"field": "licence_type", "message": _("Unknown licence type.")}],
+        )
+    app = services.application_open(
+        participant=business.participant,
+        business=business,
+        licence_type=licence_type,
+        actor=_actor(request),
+        location_address=payload.location_address,
+    )
     return Status(201, _out(app))
 
 
@@ -161,8 +197,12 @@ def get_application(request: HttpRequest, application_id: int) -> ApplicationOut
     return _out(_get(request, application_id))
 
 
-@router.post("/licence-applications/{application_id}/items/{requirement}", response={200: ApplicationOut, **ERRORS})
-def upload_item(request: HttpRequest, application_id: int, requirement: str, file: File[UploadedFile]) -> ApplicationOut:
+@router.post(
+    "/licence-applications/{application_id}/items/{requirement}", response={200: ApplicationOut, **ERRORS}
+)
+def upload_item(
+    request: HttpRequest, application_id: int, requirement: str, file: File[UploadedFile]
+) -> ApplicationOut:
     app = _get(request, application_id)
     definition = app.licence_type.requirements.filter(code=requirement).first()
     if definition is None:
@@ -179,10 +219,16 @@ def submit(request: HttpRequest, application_id: int) -> ApplicationOut:
 @router.post("/licence-applications/{application_id}/verification", response={200: ApplicationOut, **ERRORS})
 def verify_completeness(request: HttpRequest, application_id: int, payload: VerifyIn) -> ApplicationOut:
     """PTSP: accept, or return items with reasons in one go (``returns``: item id → what to fix)."""
-    return _out(services.application_verify(application=_get(request, application_id), actor=_actor(request), returns=payload.returns))
+    return _out(
+        services.application_verify(
+            application=_get(request, application_id), actor=_actor(request), returns=payload.returns
+        )
+    )
 
 
-@router.post("/licence-applications/{application_id}/survey-schedule", response={200: ApplicationOut, **ERRORS})
+@router.post(
+    "/licence-applications/{application_id}/survey-schedule", response={200: ApplicationOut, **ERRORS}
+)
 def schedule_survey(request: HttpRequest, application_id: int, payload: ScheduleIn) -> ApplicationOut:
     app = _get(request, application_id)
     services.survey_schedule(application=app, actor=_actor(request), on=payload.scheduled_on)
@@ -191,12 +237,28 @@ def schedule_survey(request: HttpRequest, application_id: int, payload: Schedule
 
 @router.post("/licence-applications/{application_id}/survey", response={200: ApplicationOut, **ERRORS})
 def record_survey(request: HttpRequest, application_id: int, payload: SurveyIn) -> ApplicationOut:
-    return _out(services.survey_record(application=_get(request, application_id), actor=_actor(request), zoning=payload.zoning, notes=payload.notes))
+    return _out(
+        services.survey_record(
+            application=_get(request, application_id),
+            actor=_actor(request),
+            zoning=payload.zoning,
+            notes=payload.notes,
+        )
+    )
 
 
-@router.post("/licence-applications/{application_id}/recommendation", response={200: ApplicationOut, **ERRORS})
+@router.post(
+    "/licence-applications/{application_id}/recommendation", response={200: ApplicationOut, **ERRORS}
+)
 def recommend(request: HttpRequest, application_id: int, payload: RecommendationIn) -> ApplicationOut:
-    return _out(services.recommendation_sign(application=_get(request, application_id), actor=_actor(request), approve=payload.approve, reason=payload.reason))
+    return _out(
+        services.recommendation_sign(
+            application=_get(request, application_id),
+            actor=_actor(request),
+            approve=payload.approve,
+            reason=payload.reason,
+        )
+    )
 
 
 @router.post("/licence-applications/{application_id}/issuance", response={200: ApplicationOut, **ERRORS})

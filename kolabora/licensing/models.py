@@ -58,7 +58,9 @@ class RequirementDefinition(models.Model):
         verbose_name = _("requirement")
         verbose_name_plural = _("requirements")
         ordering = ["licence_type", "order"]
-        constraints = [models.UniqueConstraint(fields=["licence_type", "code"], name="requirement_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["licence_type", "code"], name="requirement_unique_code")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -87,7 +89,9 @@ class StepDefinition(models.Model):
         verbose_name = _("step")
         verbose_name_plural = _("steps")
         ordering = ["licence_type", "order"]
-        constraints = [models.UniqueConstraint(fields=["licence_type", "code"], name="licence_step_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["licence_type", "code"], name="licence_step_unique_code")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -105,14 +109,30 @@ class LicenceApplication(BaseModel):
     officers acting on the same step cannot both succeed.
     """
 
-    participant = models.ForeignKey("participants.Participant", on_delete=models.CASCADE, related_name="licence_applications")
-    business = models.ForeignKey("participants.Business", on_delete=models.CASCADE, related_name="licence_applications")
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.CASCADE, related_name="licence_applications"
+    )
+    business = models.ForeignKey(
+        "participants.Business", on_delete=models.CASCADE, related_name="licence_applications"
+    )
     licence_type = models.ForeignKey(LicenceType, on_delete=models.PROTECT, related_name="applications")
-    kelurahan = models.ForeignKey("regions.Region", verbose_name=_("business location"), on_delete=models.PROTECT, related_name="+")
+    kelurahan = models.ForeignKey(
+        "regions.Region", verbose_name=_("business location"), on_delete=models.PROTECT, related_name="+"
+    )
     location_address = models.TextField(_("business address"))
-    ptsp = models.ForeignKey("organisations.Organisation", verbose_name=_("PTSP unit"), on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("status"), max_length=16, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT, db_index=True)
-    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    ptsp = models.ForeignKey(
+        "organisations.Organisation", verbose_name=_("PTSP unit"), on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=ApplicationStatus.choices,
+        default=ApplicationStatus.DRAFT,
+        db_index=True,
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("last submitted"), null=True, blank=True)
     submissions = models.PositiveSmallIntegerField(_("times submitted"), default=0)
@@ -139,13 +159,17 @@ class ApplicationItem(BaseModel):
     application = models.ForeignKey(LicenceApplication, on_delete=models.CASCADE, related_name="items")
     requirement = models.ForeignKey(RequirementDefinition, on_delete=models.PROTECT, related_name="+")
     file = models.FileField(_("file"), upload_to=item_upload_to)
-    review = models.CharField(_("check"), max_length=10, choices=ItemReview.choices, default=ItemReview.PENDING)
+    review = models.CharField(
+        _("check"), max_length=10, choices=ItemReview.choices, default=ItemReview.PENDING
+    )
     review_reason = models.TextField(_("what to fix"), blank=True)
 
     class Meta:
         verbose_name = _("application item")
         verbose_name_plural = _("application items")
-        constraints = [models.UniqueConstraint(fields=["application", "requirement"], name="item_one_per_requirement")]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "requirement"], name="item_one_per_requirement")
+        ]
 
 
 class SiteSurvey(BaseModel):
@@ -153,12 +177,21 @@ class SiteSurvey(BaseModel):
 
     application = models.OneToOneField(LicenceApplication, on_delete=models.CASCADE, related_name="survey")
     scheduled_on = models.DateField(_("survey date"), null=True, blank=True)
-    surveyor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("surveyor"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    surveyor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("surveyor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     zoning = models.CharField(_("zoning"), max_length=20, choices=Zoning.choices, blank=True)
     allowed = models.BooleanField(_("location allowed"), null=True, blank=True)
     notes = models.TextField(_("notes"), blank=True)
     recorded_at = models.DateTimeField(_("recorded at"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("site survey")
@@ -185,7 +218,9 @@ class SurveyPhoto(models.Model):
 class Recommendation(BaseModel):
     """The lurah's signed recommendation: who decided, when, and why."""
 
-    application = models.OneToOneField(LicenceApplication, on_delete=models.CASCADE, related_name="recommendation")
+    application = models.OneToOneField(
+        LicenceApplication, on_delete=models.CASCADE, related_name="recommendation"
+    )
     approved = models.BooleanField(_("recommended"))
     reason = models.TextField(_("reason"), blank=True)
     signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -211,27 +246,39 @@ class Licence(BaseModel):
     validity, business name, licence type and kelurahan.
     """
 
-    participant = models.ForeignKey("participants.Participant", on_delete=models.CASCADE, related_name="licences")
+    participant = models.ForeignKey(
+        "participants.Participant", on_delete=models.CASCADE, related_name="licences"
+    )
     business = models.ForeignKey("participants.Business", on_delete=models.CASCADE, related_name="licences")
     licence_type = models.ForeignKey(LicenceType, on_delete=models.PROTECT, related_name="licences")
-    application = models.OneToOneField(LicenceApplication, null=True, blank=True, on_delete=models.SET_NULL, related_name="licence")
+    application = models.OneToOneField(
+        LicenceApplication, null=True, blank=True, on_delete=models.SET_NULL, related_name="licence"
+    )
     number = models.CharField(_("licence number"), max_length=60)
     issued_on = models.DateField(_("issued on"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     risk_level = models.CharField(_("risk level"), max_length=12, choices=RiskLevel.choices, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=LicenceStatus.choices, default=LicenceStatus.VALID)
+    status = models.CharField(
+        _("status"), max_length=20, choices=LicenceStatus.choices, default=LicenceStatus.VALID
+    )
     existing = models.BooleanField(_("recorded existing licence"), default=False)
     proof = models.FileField(_("proof"), upload_to=proof_upload_to, blank=True)
-    verified_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     status_reason = models.TextField(_("reason"), blank=True)
-    verification_code = models.CharField(max_length=20, unique=True, default=_verification_code, editable=False)
+    verification_code = models.CharField(
+        max_length=20, unique=True, default=_verification_code, editable=False
+    )
 
     class Meta:
         verbose_name = _("licence")
         verbose_name_plural = _("licences")
         ordering = ["-issued_on"]
-        constraints = [models.UniqueConstraint(fields=["licence_type", "number"], name="licence_unique_number")]
+        constraints = [
+            models.UniqueConstraint(fields=["licence_type", "number"], name="licence_unique_number")
+        ]
 
     def __str__(self) -> str:
         return f"{self.licence_type.code.upper()} {self.number}"

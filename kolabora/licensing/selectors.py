@@ -49,23 +49,51 @@ def application_timeline(application: LicenceApplication) -> list[TimelineStep]:
         state = "current" if h.status == HandoffStatus.OPEN else "done"
         steps.append(
             TimelineStep(
-                code=h.step, name=h.step_name, state=state, holder=h.organisation.name, due_on=h.due_on,
-                done_at=h.done_at, outcome=h.outcome, within_service_level=h.within_service_level,
+                code=h.step,
+                name=h.step_name,
+                state=state,
+                holder=h.organisation.name,
+                due_on=h.due_on,
+                done_at=h.done_at,
+                outcome=h.outcome,
+                within_service_level=h.within_service_level,
                 assignee=str(h.assignee) if h.assignee else "",
             )
         )
     if application.status in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
         steps.append(
-            TimelineStep(code="applicant", name="", state="waiting_on_you", holder="", due_on=None, done_at=None,
-                         outcome="", within_service_level=None, assignee="")
+            TimelineStep(
+                code="applicant",
+                name="",
+                state="waiting_on_you",
+                holder="",
+                due_on=None,
+                done_at=None,
+                outcome="",
+                within_service_level=None,
+                assignee="",
+            )
         )
     done_or_current = {s.code for s in steps if s.state in ("done", "current")}
-    if application.status not in (ApplicationStatus.REFUSED, ApplicationStatus.ISSUED, ApplicationStatus.WITHDRAWN):
+    if application.status not in (
+        ApplicationStatus.REFUSED,
+        ApplicationStatus.ISSUED,
+        ApplicationStatus.WITHDRAWN,
+    ):
         for definition in application.licence_type.steps.order_by("order"):
             if definition.code not in done_or_current:
                 steps.append(
-                    TimelineStep(code=definition.code, name=definition.name_id, state="upcoming", holder="", due_on=None,
-                                 done_at=None, outcome="", within_service_level=None, assignee="")
+                    TimelineStep(
+                        code=definition.code,
+                        name=definition.name_id,
+                        state="upcoming",
+                        holder="",
+                        due_on=None,
+                        done_at=None,
+                        outcome="",
+                        within_service_level=None,
+                        assignee="",
+                    )
                 )
     return steps
 
@@ -124,6 +152,12 @@ def licence_verify(*, code: str) -> PublicLicence | None:
     today = timezone.localdate()
     valid = lic.status == LicenceStatus.VALID and (lic.valid_until is None or lic.valid_until >= today)
     return PublicLicence(
-        valid=valid, status=lic.status, licence_type=lic.licence_type.name, business_name=lic.business.name,
-        kelurahan=lic.participant.kelurahan.name, number=lic.number, issued_on=lic.issued_on, valid_until=lic.valid_until,
+        valid=valid,
+        status=lic.status,
+        licence_type=lic.licence_type.name,
+        business_name=lic.business.name,
+        kelurahan=lic.participant.kelurahan.name,
+        number=lic.number,
+        issued_on=lic.issued_on,
+        valid_until=lic.valid_until,
     )

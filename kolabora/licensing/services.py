@@ -69,7 +69,11 @@ STEP_ROLES = {
 def _holder(holder_type: str, kelurahan: Region) -> Organisation:
     """The organisation of ``holder_type`` serving the kelurahan (or, failing that, its kecamatan)."""
     for code in (kelurahan.code, kelurahan.code[:8]):
-        org = Organisation.objects.filter(type=holder_type, region_id=code, is_active=True).order_by("pk").first()
+        org = (
+            Organisation.objects.filter(type=holder_type, region_id=code, is_active=True)
+            .order_by("pk")
+            .first()
+        )
         if org is not None:
             return org
     label = OrganisationType(holder_type).label if holder_type in OrganisationType.values else holder_type
@@ -84,7 +88,11 @@ def _steps(licence_type: LicenceType) -> list[StepDefinition]:
 
 
 def _lock(application: LicenceApplication) -> LicenceApplication:
-    return LicenceApplication.objects.select_for_update().select_related("licence_type", "kelurahan", "participant", "ptsp").get(pk=application.pk)
+    return (
+        LicenceApplication.objects.select_for_update()
+        .select_related("licence_type", "kelurahan", "participant", "ptsp")
+        .get(pk=application.pk)
+    )
 
 
 def _open_handoff(app: LicenceApplication) -> Handoff | None:
@@ -101,18 +109,33 @@ def _require_step(actor: User, app: LicenceApplication, step: str) -> Handoff:
     handoff = _open_handoff(app)
     if handoff is None:
         raise ValidationError(_("This step has already been handled."))
-    if not (access.is_system_admin(actor) or access.member_with_role(actor, handoff.organisation_id, STEP_ROLES[step])):
+    if not (
+        access.is_system_admin(actor)
+        or access.member_with_role(actor, handoff.organisation_id, STEP_ROLES[step])
+    ):
         raise PermissionDenied
     return handoff
 
 
 def _hand_to(app: LicenceApplication, step: StepDefinition, actor: User | None, at: dt.datetime) -> Handoff:
     org = _holder(step.holder_type, app.kelurahan)
-    relationship_open(participant=app.participant, organisation=org, kind=RelationshipKind.LICENSING,
-                      source=f"licence_application:{app.pk}", actor=actor)
+    relationship_open(
+        participant=app.participant,
+        organisation=org,
+        kind=RelationshipKind.LICENSING,
+        source=f"licence_application:{app.pk}",
+        actor=actor,
+    )
     return handoff_open(
-        subject_type=SUBJECT, subject_id=app.pk, step=step.code, step_name=step.name_id, organisation=org,
-        service_days=step.service_days, participant=app.participant, actor=actor, at=at,
+        subject_type=SUBJECT,
+        subject_id=app.pk,
+        step=step.code,
+        step_name=step.name_id,
+        organisation=org,
+        service_days=step.service_days,
+        participant=app.participant,
+        actor=actor,
+        at=at,
     )
 
 
@@ -134,8 +157,13 @@ def _p4(participant: Participant, to: str, actor: User | None, reason: str) -> N
 
 
 def application_open(
-    *, participant: Participant, business: Business, licence_type: LicenceType, actor: User,
-    location_address: str = "", kelurahan: Region | None = None,
+    *,
+    participant: Participant,
+    business: Business,
+    licence_type: LicenceType,
+    actor: User,
+    location_address: str = "",
+    kelurahan: Region | None = None,
 ) -> LicenceApplication:
     """Start an application (the participant, or their mentor or kecamatan staff on their behalf).
 
@@ -146,24 +174,46 @@ def application_open(
     if business.participant_id != participant.pk:
         raise ValidationError({"business": _("This business belongs to someone else.")})
     if not licence_type.issued_here or not licence_type.is_active:
-        raise ValidationError({"licence_type": _("This licence is not issued through Kolabora; record it as an existing licence.")})
+        raise ValidationError(
+            {
+                "licence_type": _(
+                    "This licence is not issued through Kolabora; record it as an existing licence."
+                )
+            }
+        )
     if not access.consent_is_open(participant, ConsentPurpose.LICENSING_OFFICES):
         raise ValidationError(
             {"consent": _("The participant must first agree to share their data with licensing offices.")}
         )
     place = kelurahan or participant.kelurahan
-    if LicenceApplication.objects.filter(business=business, licence_type=licence_type, status__in=OPEN_STATUSES).exists():
+    if LicenceApplication.objects.filter(
+        business=business, licence_type=licence_type, status__in=OPEN_STATUSES
+    ).exists():
         raise ValidationError(_("This business already has an open application for this licence."))
     ptsp = _holder(OrganisationType.PTSP_UNIT, place)
     with transaction.atomic():
         app = LicenceApplication.objects.create(
-            participant=participant, business=business, licence_type=licence_type, kelurahan=place,
-            location_address=(location_address or participant.address).strip(), ptsp=ptsp, opened_by=actor,
+            participant=participant,
+            business=business,
+            licence_type=licence_type,
+            kelurahan=place,
+            location_address=(location_address or participant.address).strip(),
+            ptsp=ptsp,
+            opened_by=actor,
         )
-        relationship_open(participant=participant, organisation=ptsp, kind=RelationshipKind.LICENSING,
-                          source=f"licence_application:{app.pk}", actor=actor)
-        audit_record(actor=actor, action=AuditAction.LICENCE_APPLICATION_OPENED, obj=app,
-                     after={"participant": participant.pk, "licence_type": licence_type.code, "ptsp": ptsp.pk})
+        relationship_open(
+            participant=participant,
+            organisation=ptsp,
+            kind=RelationshipKind.LICENSING,
+            source=f"licence_application:{app.pk}",
+            actor=actor,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENCE_APPLICATION_OPENED,
+            obj=app,
+            after={"participant": participant.pk, "licence_type": licence_type.code, "ptsp": ptsp.pk},
+        )
     return app
 
 
@@ -173,7 +223,9 @@ def checklist(app: LicenceApplication) -> list[tuple[RequirementDefinition, Appl
     return [(r, items.get(r.pk)) for r in app.licence_type.requirements.order_by("order")]
 
 
-def item_upload(*, application: LicenceApplication, requirement: RequirementDefinition, upload: File, actor: User) -> ApplicationItem:
+def item_upload(
+    *, application: LicenceApplication, requirement: RequirementDefinition, upload: File, actor: User
+) -> ApplicationItem:
     """Supply (or replace) the document for one requirement while the application is with the applicant."""
     if not access.can_apply_for(actor, application.participant):
         raise PermissionDenied
@@ -187,15 +239,22 @@ def item_upload(*, application: LicenceApplication, requirement: RequirementDefi
         item = ApplicationItem.objects.filter(application=app, requirement=requirement).first()
         if item is None:
             item = ApplicationItem(application=app, requirement=requirement)
-        item.file = upload  # type: ignore[assignment]
+        item.file = upload
         item.review = ItemReview.PENDING
         item.review_reason = ""
         item.save()
-        audit_record(actor=actor, action=AuditAction.LICENCE_DOCUMENT_UPLOADED, obj=app, after={"requirement": requirement.code})
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENCE_DOCUMENT_UPLOADED,
+            obj=app,
+            after={"requirement": requirement.code},
+        )
     return item
 
 
-def application_submit(*, application: LicenceApplication, actor: User, at: dt.datetime | None = None) -> LicenceApplication:
+def application_submit(
+    *, application: LicenceApplication, actor: User, at: dt.datetime | None = None
+) -> LicenceApplication:
     """Hand the application to the PTSP; refused while a required item is missing or still to be fixed."""
     if not access.can_apply_for(actor, application.participant):
         raise PermissionDenied
@@ -204,7 +263,11 @@ def application_submit(*, application: LicenceApplication, actor: User, at: dt.d
         app = _lock(application)
         if app.status not in (ApplicationStatus.DRAFT, ApplicationStatus.RETURNED):
             raise ValidationError(_("This application has already been submitted."))
-        missing = [r.name for r, item in checklist(app) if r.required and (item is None or item.review == ItemReview.RETURNED)]
+        missing = [
+            r.name
+            for r, item in checklist(app)
+            if r.required and (item is None or item.review == ItemReview.RETURNED)
+        ]
         if missing:
             raise ValidationError(
                 _("Still needed before submitting: %(items)s.") % {"items": "; ".join(missing)}
@@ -216,7 +279,12 @@ def application_submit(*, application: LicenceApplication, actor: User, at: dt.d
         app.submissions += 1
         app.save()
         _hand_to(app, first, actor, now)
-        audit_record(actor=actor, action=AuditAction.LICENCE_APPLICATION_SUBMITTED, obj=app, after={"submission": app.submissions})
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENCE_APPLICATION_SUBMITTED,
+            obj=app,
+            after={"submission": app.submissions},
+        )
         _p4(app.participant, StageStatus.IN_PROGRESS, None, _("Licence application submitted"))
     return app
 
@@ -244,8 +312,13 @@ def application_verify(
             handoff_finish(handoff=handoff, actor=actor, outcome=_("Returned for missing items"), at=now)
             app.status = ApplicationStatus.RETURNED
             app.save(update_fields=["status", "updated_at"])
-            audit_record(actor=actor, action=AuditAction.LICENCE_APPLICATION_RETURNED, obj=app, organisation=handoff.organisation,
-                         after={"returned": {items[pk].requirement.code: reason for pk, reason in returns.items()}})
+            audit_record(
+                actor=actor,
+                action=AuditAction.LICENCE_APPLICATION_RETURNED,
+                obj=app,
+                organisation=handoff.organisation,
+                after={"returned": {items[pk].requirement.code: reason for pk, reason in returns.items()}},
+            )
             return app
         handoff_finish(handoff=handoff, actor=actor, outcome=_("Complete"), at=now)
         steps = [s.code for s in _steps(app.licence_type)]
@@ -255,7 +328,9 @@ def application_verify(
     return app
 
 
-def survey_schedule(*, application: LicenceApplication, actor: User, on: dt.date, surveyor: User | None = None) -> SiteSurvey:
+def survey_schedule(
+    *, application: LicenceApplication, actor: User, on: dt.date, surveyor: User | None = None
+) -> SiteSurvey:
     with transaction.atomic():
         app = _lock(application)
         _require_step(actor, app, "survey")
@@ -265,12 +340,22 @@ def survey_schedule(*, application: LicenceApplication, actor: User, on: dt.date
         survey.scheduled_on = on
         survey.surveyor = surveyor or actor
         survey.save()
-        audit_record(actor=actor, action=AuditAction.LICENCE_SURVEY_SCHEDULED, obj=app, after={"scheduled_on": on, "surveyor": survey.surveyor_id})
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENCE_SURVEY_SCHEDULED,
+            obj=app,
+            after={"scheduled_on": on, "surveyor": survey.surveyor_id},
+        )
     return survey
 
 
 def survey_record(
-    *, application: LicenceApplication, actor: User, zoning: str, notes: str = "", photos: list[File] | None = None,
+    *,
+    application: LicenceApplication,
+    actor: User,
+    zoning: str,
+    notes: str = "",
+    photos: list[File] | None = None,
     at: dt.datetime | None = None,
 ) -> LicenceApplication:
     """Record the visit. A location whose zoning forbids business is refused, with what the applicant can do."""
@@ -292,15 +377,25 @@ def survey_record(
         survey.save()
         for photo in photos or []:
             SurveyPhoto.objects.create(survey=survey, image=photo)
-        audit_record(actor=actor, action=AuditAction.LICENCE_SURVEY_RECORDED, obj=app, organisation=handoff.organisation,
-                     after={"zoning": zoning, "allowed": survey.allowed, "photos": len(photos or [])})
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENCE_SURVEY_RECORDED,
+            obj=app,
+            organisation=handoff.organisation,
+            after={"zoning": zoning, "allowed": survey.allowed, "photos": len(photos or [])},
+        )
         if not survey.allowed:
             handoff_finish(handoff=handoff, actor=actor, outcome=_("Location refused"), at=now)
             return _refuse(
-                app, actor, now,
-                reason=_("The location lies in a zone where no business may be licensed (%(zone)s).") % {"zone": Zoning(zoning).label},
-                advice=_("Move the business to a location zoned for trade or mixed use and apply again with the new "
-                         "address, or ask the kelurahan which nearby locations are allowed."),
+                app,
+                actor,
+                now,
+                reason=_("The location lies in a zone where no business may be licensed (%(zone)s).")
+                % {"zone": Zoning(zoning).label},
+                advice=_(
+                    "Move the business to a location zoned for trade or mixed use and apply again with the new "
+                    "address, or ask the kelurahan which nearby locations are allowed."
+                ),
             )
         handoff_finish(handoff=handoff, actor=actor, outcome=_("Location allowed"), at=now)
         _advance(app, "survey", actor, now)
@@ -308,7 +403,12 @@ def survey_record(
 
 
 def recommendation_sign(
-    *, application: LicenceApplication, actor: User, approve: bool, reason: str = "", at: dt.datetime | None = None
+    *,
+    application: LicenceApplication,
+    actor: User,
+    approve: bool,
+    reason: str = "",
+    at: dt.datetime | None = None,
 ) -> LicenceApplication:
     """The lurah's signed decision; a decline needs its reason."""
     if not approve and not reason.strip():
@@ -317,13 +417,31 @@ def recommendation_sign(
     with transaction.atomic():
         app = _lock(application)
         handoff = _require_step(actor, app, "recommendation")
-        Recommendation.objects.create(application=app, approved=approve, reason=reason.strip(), signed_by=actor, signed_at=now)
-        audit_record(actor=actor, action=AuditAction.LICENCE_RECOMMENDATION, obj=app, organisation=handoff.organisation,
-                     after={"approved": approve}, reason=reason.strip())
-        handoff_finish(handoff=handoff, actor=actor, outcome=_("Recommended") if approve else _("Not recommended"), at=now)
+        Recommendation.objects.create(
+            application=app, approved=approve, reason=reason.strip(), signed_by=actor, signed_at=now
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENCE_RECOMMENDATION,
+            obj=app,
+            organisation=handoff.organisation,
+            after={"approved": approve},
+            reason=reason.strip(),
+        )
+        handoff_finish(
+            handoff=handoff,
+            actor=actor,
+            outcome=_("Recommended") if approve else _("Not recommended"),
+            at=now,
+        )
         if not approve:
-            return _refuse(app, actor, now, reason=reason.strip(),
-                           advice=_("Ask the kelurahan what would change the decision, then apply again."))
+            return _refuse(
+                app,
+                actor,
+                now,
+                reason=reason.strip(),
+                advice=_("Ask the kelurahan what would change the decision, then apply again."),
+            )
         _advance(app, "recommendation", actor, now)
     return app
 
@@ -341,21 +459,37 @@ def licence_issue(*, application: LicenceApplication, actor: User, at: dt.dateti
 def _issue(app: LicenceApplication, actor: User | None, now: dt.datetime) -> Licence:
     issued_on = timezone.localdate(now)
     years = app.licence_type.validity_years
-    sequence = Licence.objects.filter(licence_type=app.licence_type, issued_on__year=issued_on.year).count() + 1
+    sequence = (
+        Licence.objects.filter(licence_type=app.licence_type, issued_on__year=issued_on.year).count() + 1
+    )
     licence = Licence.objects.create(
-        participant=app.participant, business=app.business, licence_type=app.licence_type, application=app,
+        participant=app.participant,
+        business=app.business,
+        licence_type=app.licence_type,
+        application=app,
         number=f"{app.licence_type.number_prefix}/{app.kelurahan_id}/{issued_on.year}/{sequence:05d}",
         issued_on=issued_on,
         valid_until=issued_on.replace(year=issued_on.year + years) if years else None,
-        status=LicenceStatus.VALID, verified_by=actor, verified_at=now,
+        status=LicenceStatus.VALID,
+        verified_by=actor,
+        verified_at=now,
     )
     app.status = ApplicationStatus.ISSUED
     app.decided_at = now
     app.save(update_fields=["status", "decided_at", "updated_at"])
-    audit_record(actor=actor, action=AuditAction.LICENCE_ISSUED, obj=app, organisation=app.ptsp,
-                 after={"licence": licence.pk, "number": licence.number})
-    _p4(app.participant, StageStatus.COMPLETED, None,
-        _("%(type)s %(number)s issued") % {"type": app.licence_type.name_id, "number": licence.number})
+    audit_record(
+        actor=actor,
+        action=AuditAction.LICENCE_ISSUED,
+        obj=app,
+        organisation=app.ptsp,
+        after={"licence": licence.pk, "number": licence.number},
+    )
+    _p4(
+        app.participant,
+        StageStatus.COMPLETED,
+        None,
+        _("%(type)s %(number)s issued") % {"type": app.licence_type.name_id, "number": licence.number},
+    )
     return licence
 
 
@@ -364,19 +498,31 @@ def _issue_or_accept(app: LicenceApplication, actor: User, now: dt.datetime) -> 
     return app
 
 
-def _refuse(app: LicenceApplication, actor: User | None, now: dt.datetime, *, reason: str, advice: str) -> LicenceApplication:
+def _refuse(
+    app: LicenceApplication, actor: User | None, now: dt.datetime, *, reason: str, advice: str
+) -> LicenceApplication:
     app.status = ApplicationStatus.REFUSED
     app.decided_at = now
     app.refusal_reason = reason
     app.refusal_advice = advice
     app.save(update_fields=["status", "decided_at", "refusal_reason", "refusal_advice", "updated_at"])
-    audit_record(actor=actor, action=AuditAction.LICENCE_REFUSED, obj=app, reason=reason, after={"advice": advice})
+    audit_record(
+        actor=actor, action=AuditAction.LICENCE_REFUSED, obj=app, reason=reason, after={"advice": advice}
+    )
     return app
 
 
 def existing_licence_record(
-    *, participant: Participant, business: Business, licence_type: LicenceType, number: str, issued_on: dt.date,
-    proof: File, actor: User, risk_level: str = "", valid_until: dt.date | None = None,
+    *,
+    participant: Participant,
+    business: Business,
+    licence_type: LicenceType,
+    number: str,
+    issued_on: dt.date,
+    proof: File,
+    actor: User,
+    risk_level: str = "",
+    valid_until: dt.date | None = None,
 ) -> Licence:
     """Record a licence the business already holds (a naik kelas entrant's NIB, a halal certificate …) with
     proof; the PTSP verifies it, and verification of a business licence completes P4."""
@@ -400,17 +546,40 @@ def existing_licence_record(
     ptsp = _holder(OrganisationType.PTSP_UNIT, participant.kelurahan)
     with transaction.atomic():
         licence = Licence.objects.create(
-            participant=participant, business=business, licence_type=licence_type, number=number, issued_on=issued_on,
-            valid_until=valid_until, risk_level=risk_level, status=LicenceStatus.PENDING_VERIFICATION, existing=True,
+            participant=participant,
+            business=business,
+            licence_type=licence_type,
+            number=number,
+            issued_on=issued_on,
+            valid_until=valid_until,
+            risk_level=risk_level,
+            status=LicenceStatus.PENDING_VERIFICATION,
+            existing=True,
             proof=proof,
         )
-        relationship_open(participant=participant, organisation=ptsp, kind=RelationshipKind.LICENSING,
-                          source=f"licence:{licence.pk}", actor=actor)
-        handoff_open(subject_type="licensing.licence", subject_id=licence.pk, step="verification",
-                     step_name=_("Verify an existing licence"), organisation=ptsp, service_days=1,
-                     participant=participant, actor=actor)
-        audit_record(actor=actor, action=AuditAction.LICENCE_EXISTING_RECORDED, obj=licence,
-                     after={"type": licence_type.code, "number": number})
+        relationship_open(
+            participant=participant,
+            organisation=ptsp,
+            kind=RelationshipKind.LICENSING,
+            source=f"licence:{licence.pk}",
+            actor=actor,
+        )
+        handoff_open(
+            subject_type="licensing.licence",
+            subject_id=licence.pk,
+            step="verification",
+            step_name=_("Verify an existing licence"),
+            organisation=ptsp,
+            service_days=1,
+            participant=participant,
+            actor=actor,
+        )
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENCE_EXISTING_RECORDED,
+            obj=licence,
+            after={"type": licence_type.code, "number": number},
+        )
     return licence
 
 
@@ -418,12 +587,19 @@ def existing_licence_verify(*, licence: Licence, actor: User, accept: bool, reas
     if not accept and not reason.strip():
         raise ValidationError({"reason": _("Say why the licence is not accepted.")})
     with transaction.atomic():
-        lic = Licence.objects.select_for_update().select_related("participant", "licence_type").get(pk=licence.pk)
+        lic = (
+            Licence.objects.select_for_update()
+            .select_related("participant", "licence_type")
+            .get(pk=licence.pk)
+        )
         if lic.status != LicenceStatus.PENDING_VERIFICATION:
             raise ValidationError(_("This licence has already been checked."))
-        handoff = Handoff.objects.filter(subject_type="licensing.licence", subject_id=lic.pk, status=HandoffStatus.OPEN).first()
+        handoff = Handoff.objects.filter(
+            subject_type="licensing.licence", subject_id=lic.pk, status=HandoffStatus.OPEN
+        ).first()
         if handoff is None or not (
-            access.is_system_admin(actor) or access.member_with_role(actor, handoff.organisation_id, {Role.PTSP_OFFICER})
+            access.is_system_admin(actor)
+            or access.member_with_role(actor, handoff.organisation_id, {Role.PTSP_OFFICER})
         ):
             raise PermissionDenied
         lic.status = LicenceStatus.VALID if accept else LicenceStatus.REJECTED
@@ -432,10 +608,21 @@ def existing_licence_verify(*, licence: Licence, actor: User, accept: bool, reas
         lic.verified_at = timezone.now()
         lic.save()
         handoff_finish(handoff=handoff, actor=actor, outcome=_("Accepted") if accept else _("Not accepted"))
-        audit_record(actor=actor, action=AuditAction.LICENCE_EXISTING_VERIFIED, obj=lic, after={"accepted": accept}, reason=reason.strip())
+        audit_record(
+            actor=actor,
+            action=AuditAction.LICENCE_EXISTING_VERIFIED,
+            obj=lic,
+            after={"accepted": accept},
+            reason=reason.strip(),
+        )
         if accept and lic.licence_type.code in BUSINESS_LICENCES:
-            _p4(lic.participant, StageStatus.COMPLETED, None,
-                _("Existing %(type)s %(number)s verified") % {"type": lic.licence_type.name_id, "number": lic.number})
+            _p4(
+                lic.participant,
+                StageStatus.COMPLETED,
+                None,
+                _("Existing %(type)s %(number)s verified")
+                % {"type": lic.licence_type.name_id, "number": lic.number},
+            )
     return lic
 
 

@@ -28,5 +28,6 @@ def check_upload(upload: File, *, extensions: list[str], max_mb: int) -> None:
     upload.seek(0)
     if not any(head.startswith(m) for m in MAGIC.get(ext, [])):
         raise ValidationError(
-            _("The file's content is not a real %(type)s; upload a %(types)s file.") % {"type": ext.upper(), "types": allowed}
+            _("The file's content is not a real %(type)s; upload a %(types)s file.")
+            % {"type": ext.upper(), "types": allowed}
         )

@@ -39,7 +39,13 @@ def certificate(request: HttpRequest, pk: int) -> HttpResponse:
         from django.contrib.auth.views import redirect_to_login
 
         return redirect_to_login(request.get_full_path())
-    licence = Licence.objects.select_related("participant", "business", "licence_type", "application__ptsp", "verified_by").filter(pk=pk).first()
+    licence = (
+        Licence.objects.select_related(
+            "participant", "business", "licence_type", "application__ptsp", "verified_by"
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if licence is None or licence.status != LicenceStatus.VALID:
         raise Http404
     access.require(request.user, Action.PARTICIPANT_VIEW, licence.participant)

@@ -29,15 +29,27 @@ class Licensing:
 
     def open(self) -> LicenceApplication:
         p = self.world.participant
-        return application_open(participant=p, business=p.businesses.get(), licence_type=self.iumk,
-                                actor=self.world.user("participant"), location_address="Jl. Raya Lubang Buaya 12")
+        return application_open(
+            participant=p,
+            business=p.businesses.get(),
+            licence_type=self.iumk,
+            actor=self.world.user("participant"),
+            location_address="Jl. Raya Lubang Buaya 12",
+        )
 
     def fill(self, app: LicenceApplication, skip: tuple[str, ...] = ()) -> None:
         for req in self.iumk.requirements.all():
             if req.code in skip:
                 continue
-            data, name = (PNG, f"{req.code}.png") if "pdf" not in req.extensions else (pdf_bytes(), f"{req.code}.pdf")
-            item_upload(application=app, requirement=req, upload=ContentFile(data, name=name), actor=self.world.user("participant"))
+            data, name = (
+                (PNG, f"{req.code}.png") if "pdf" not in req.extensions else (pdf_bytes(), f"{req.code}.pdf")
+            )
+            item_upload(
+                application=app,
+                requirement=req,
+                upload=ContentFile(data, name=name),
+                actor=self.world.user("participant"),
+            )
 
 
 @pytest.fixture
@@ -47,11 +59,12 @@ def lic(world: World) -> Licensing:
     office = make_org("Kantor Kelurahan Uji", kel, OrganisationType.KELURAHAN_OFFICE)
     consent_grant(participant=world.participant, purpose="licensing_offices", actor=world.user("participant"))
     return Licensing(
-        world=world, ptsp=ptsp, kelurahan=office,
+        world=world,
+        ptsp=ptsp,
+        kelurahan=office,
         officer=make_member("ptsp.uji", ptsp, Role.PTSP_OFFICER),
         officer2=make_member("ptsp.uji2", ptsp, Role.PTSP_OFFICER),
         lurah=make_member("lurah.uji", office, Role.LURAH),
         surveyor=make_member("kelurahan.uji", office, Role.KELURAHAN_STAFF),
         iumk=LicenceType.objects.get(code="iumk"),
     )
-

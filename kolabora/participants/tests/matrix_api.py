@@ -19,14 +19,20 @@ def _p3(w: World) -> str:
 
 def _new(w: World) -> dict[str, object]:
     return {
-        "nik": "3175100101900031", "full_name": "Budi Santoso", "phone": "081298765432",
-        "kelurahan_code": "31.75.10.1002", "entry_track": "pemula", "consents": ["programme"],
+        "nik": "3175100101900031",
+        "full_name": "Budi Santoso",
+        "phone": "081298765432",
+        "kelurahan_code": "31.75.10.1002",
+        "entry_track": "pemula",
+        "consents": ["programme"],
     }
 
 
 ROWS = [
     MatrixRow(
-        "api:list_participants", lambda w: reverse("api:list_participants"), api=True,
+        "api:list_participants",
+        lambda w: reverse("api:list_participants"),
+        api=True,
         marker=lambda w: w.participant.full_name,
     ),
     MatrixRow(
@@ -36,10 +42,19 @@ ROWS = [
     MatrixRow(
         "api:transition",
         lambda w: reverse("api:transition", args=[w.participant.pk, "P3"]),
-        method="post", api=True, data=lambda w: {"to_status": "in_progress"}, effect=_p3,
+        method="post",
+        api=True,
+        data=lambda w: {"to_status": "in_progress"},
+        effect=_p3,
     ),
     MatrixRow(
-        "api:register_participant", lambda w: reverse("api:register_participant"), method="post", api=True,
-        data=_new, allowed=201, permitted_as="kecamatan", effect=_count,
+        "api:register_participant",
+        lambda w: reverse("api:register_participant"),
+        method="post",
+        api=True,
+        data=_new,
+        allowed=201,
+        permitted_as="kecamatan",
+        effect=_count,
     ),
 ]

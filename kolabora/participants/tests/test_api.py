@@ -25,8 +25,13 @@ NEW = {
     "address": "Jl. Bambu Apus Raya 7",
     "domicile_basis": "ktp_dki",
     "entry_track": "pemula",
-    "business": {"name": "Bengkel Budi", "sector": "jasa_reparasi", "started_on": "2024-02-01", "workers": 2,
-                 "monthly_turnover": 8500000},
+    "business": {
+        "name": "Bengkel Budi",
+        "sector": "jasa_reparasi",
+        "started_on": "2024-02-01",
+        "workers": 2,
+        "monthly_turnover": 8500000,
+    },
     "consents": ["programme", "training_partners"],
 }
 
@@ -62,7 +67,11 @@ def test_programme_manager_gets_the_nik_masked(world: World) -> None:
         ({"nik": "3175100101900000"}, "nik", "0000"),
         ({"nik": "3175100101150031"}, "nik", "17"),
         ({"nik": "3273100101900031"}, "domicile_basis", "2 tahun"),
-        ({"nik": "3273100101900031", "domicile_basis": "domicile_letter", "domicile_since": "2025-06-01"}, "domicile_since", "2 tahun"),
+        (
+            {"nik": "3273100101900031", "domicile_basis": "domicile_letter", "domicile_since": "2025-06-01"},
+            "domicile_since",
+            "2 tahun",
+        ),
         ({"phone": "12345"}, "phone", "12345"),
         ({"kelurahan_code": "31.75.10.9999"}, "kelurahan_code", "31.75.10.9999"),
         ({"consents": []}, "consents", "persetujuan"),
@@ -97,7 +106,9 @@ def test_schema_errors_are_422_not_500(world: World) -> None:
 
 
 def test_registering_outside_own_region_is_forbidden(world: World) -> None:
-    response = post(world.client("kecamatan"), "/api/v1/participants", {**NEW, "kelurahan_code": "31.74.10.1005"})
+    response = post(
+        world.client("kecamatan"), "/api/v1/participants", {**NEW, "kelurahan_code": "31.74.10.1005"}
+    )
     assert response.status_code == 403
     assert not Participant.objects.filter(nik=NEW["nik"]).exists()
 
@@ -127,15 +138,20 @@ def test_partner_sees_participant_only_with_consent_and_only_granted_categories(
     assert body["full_name"] == "Siti Aminah"
     assert body["phone"] is None and body["nik"] is None  # the agreement grants identity and pathway only
     assert body["pathway"] is not None and body["businesses"] is None
-    Consent.objects.filter(participant=world.participant, purpose="training_partners").update(withdrawn_at="2026-01-01T00:00Z")
+    Consent.objects.filter(participant=world.participant, purpose="training_partners").update(
+        withdrawn_at="2026-01-01T00:00Z"
+    )
     assert client.get(f"/api/v1/participants/{world.participant.pk}").status_code == 403
 
 
 def test_detail_reads_are_audited(world: World) -> None:
     world.client("permitted").get(f"/api/v1/participants/{world.participant.pk}")
-    assert AuditEvent.objects.filter(
-        action=AuditAction.PERSONAL_DATA_VIEWED, object_id=str(world.participant.pk)
-    ).count() == 1
+    assert (
+        AuditEvent.objects.filter(
+            action=AuditAction.PERSONAL_DATA_VIEWED, object_id=str(world.participant.pk)
+        ).count()
+        == 1
+    )
 
 
 def test_pathway_and_transitions(world: World) -> None:

@@ -42,7 +42,13 @@ def test_scale_follows_pp_7_2021(assets: int, monthly: int, scale: str) -> None:
 
 
 def test_participant_logs_in_with_phone_or_email(world: World) -> None:
-    make_participant(nik="3175100202910047", full_name="Rina", phone="0813-2222-3333", password=PASSWORD, email="rina@example.test")
+    make_participant(
+        nik="3175100202910047",
+        full_name="Rina",
+        phone="0813-2222-3333",
+        password=PASSWORD,
+        email="rina@example.test",
+    )
     for identifier in ("081322223333", "+62 813 2222 3333", "rina@example.test"):
         response = Client().post("/akun/masuk/", {"username": identifier, "password": PASSWORD})
         assert response.status_code == 302, identifier
@@ -69,26 +75,41 @@ def test_partner_without_agreement_in_force_reaches_nobody(world: World) -> None
 
 
 def test_data_request_is_due_in_three_days(world: World) -> None:
-    r = data_request_create(participant=world.participant, kind="correction", details="Alamat salah", actor=world.user("participant"))
+    r = data_request_create(
+        participant=world.participant,
+        kind="correction",
+        details="Alamat salah",
+        actor=world.user("participant"),
+    )
     assert (r.due_at - r.created_at).total_seconds() == pytest.approx(72 * 3600, abs=5)
     with pytest.raises(Exception, match="salah"):
-        data_request_create(participant=world.participant, kind="correction", details=" ", actor=world.user("participant"))
+        data_request_create(
+            participant=world.participant, kind="correction", details=" ", actor=world.user("participant")
+        )
     assert DataRequest.objects.count() == 1
 
 
 def test_duplicates_are_found_and_merged(world: World) -> None:
-    twin = make_participant(nik="3175104512900029", full_name="siti  aminah", business=BusinessInput(name="Katering Siti", sector="kuliner"))
+    twin = make_participant(
+        nik="3175104512900029",
+        full_name="siti  aminah",
+        business=BusinessInput(name="Katering Siti", sector="kuliner"),
+    )
     stage_transition(participant=twin, stage="P3", to_status="in_progress", actor=None)
     consent_grant(participant=twin, purpose="marketplaces", actor=world.user("kecamatan"))
     groups = likely_duplicates(user=world.user("kecamatan"))
     assert [[p.pk for p in g] for g in groups] == [[world.participant.pk, twin.pk]]
     assert likely_duplicates(user=world.user("out_of_region")) == []
-    kept = participant_merge(keep=world.participant, duplicate=twin, actor=world.user("kecamatan"), reason="NIK salah ketik")
+    kept = participant_merge(
+        keep=world.participant, duplicate=twin, actor=world.user("kecamatan"), reason="NIK salah ketik"
+    )
     twin.refresh_from_db()
     assert twin.status == "merged" and twin.merged_into_id == kept.pk
     assert kept.businesses.count() == 2
     assert ParticipantStage.objects.get(participant=kept, code="P3").status == "in_progress"
-    open_purposes = sorted(Consent.objects.filter(participant=kept, withdrawn_at__isnull=True).values_list("purpose", flat=True))
+    open_purposes = sorted(
+        Consent.objects.filter(participant=kept, withdrawn_at__isnull=True).values_list("purpose", flat=True)
+    )
     assert open_purposes == ["marketplaces", "programme"]
     assert likely_duplicates(user=world.user("kecamatan")) == []
 
@@ -101,15 +122,26 @@ def test_a_community_mentor_reaches_only_participants_it_mentors(world: World) -
     community = make_org("Komunitas Uji", "31.75.10", OrganisationType.COMMUNITY)
     mentor = make_member("mentor.komunitas", community, Role.MENTOR)
     Agreement.objects.create(
-        number="MOU/UJI/P3", title="Pendampingan komunitas", lead=world.dinas, partner=community, stages=["P3"],
-        region_id="31.75.10", starts_on="2026-01-01", ends_on="2027-12-31", status=AgreementStatus.ACTIVE,
+        number="MOU/UJI/P3",
+        title="Pendampingan komunitas",
+        lead=world.dinas,
+        partner=community,
+        stages=["P3"],
+        region_id="31.75.10",
+        starts_on="2026-01-01",
+        ends_on="2027-12-31",
+        status=AgreementStatus.ACTIVE,
     )
     other = make_participant(nik="3175100202910047", full_name="Tidak Didampingi")
     assert not access.can(mentor, Action.PARTICIPANT_VIEW, world.participant)
     assert not access.scope(mentor, Participant.objects.all(), Action.PARTICIPANT_VIEW).exists()
-    relationship_open(participant=world.participant, organisation=community, kind="mentoring", source="uji:2", actor=None)
+    relationship_open(
+        participant=world.participant, organisation=community, kind="mentoring", source="uji:2", actor=None
+    )
     access.forget(mentor)
-    assert access.can(mentor, Action.PARTICIPANT_VIEW, world.participant)  # programme consent covers mentoring
+    assert access.can(
+        mentor, Action.PARTICIPANT_VIEW, world.participant
+    )  # programme consent covers mentoring
     assert access.can_transition(mentor, world.participant, "P3")
     assert not access.can_transition(mentor, world.participant, "P4")
     assert not access.can(mentor, Action.PARTICIPANT_VIEW, other)
