@@ -6,11 +6,12 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 import lokal
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kolabora.core import access
 from kolabora.core.audit import audit_record
 from kolabora.core.choices import AuditAction
 
@@ -107,6 +108,8 @@ def handoff_reassign(*, handoff: Handoff, assignee: User | None, actor: User) ->
 
     with transaction.atomic():
         h = Handoff.objects.select_for_update().get(pk=handoff.pk)
+        if not (access.is_system_admin(actor) or h.organisation_id in access.member_organisation_ids(actor)):
+            raise PermissionDenied
         if h.status != HandoffStatus.OPEN:
             raise ValidationError(_("This step has already been handled."))
         if (
@@ -133,8 +136,9 @@ def handoff_reassign(*, handoff: Handoff, assignee: User | None, actor: User) ->
 
 
 def handoffs_mark_overdue(*, today: dt.date | None = None) -> list[int]:
-    """Note every open hand-off past its due date (once each) and return their ids for notification."""
+    """Note every open hand-off past its due date (once each) and return the ids this run noted."""
     day = today or timezone.localdate()
+    noted: list[int] = []
     ids = list(
         Handoff.objects.filter(
             status=HandoffStatus.OPEN, due_on__lt=day, overdue_noted_at__isnull=True
@@ -154,4 +158,5 @@ def handoffs_mark_overdue(*, today: dt.date | None = None) -> list[int]:
                     organisation=h.organisation,
                     after={"due_on": h.due_on, "step": h.step},
                 )
-    return ids
+                noted.append(pk)
+    return noted
