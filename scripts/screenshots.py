@@ -36,6 +36,19 @@ PAGES = [
     ("agreement-detail", "pengelola", "/perjanjian/1/"),
     ("agreement-new", "pengelola", "/perjanjian/baru/"),
     ("forbidden", "bank.dki", "/perjanjian/baru/"),
+    ("register-step1", None, "/daftar/"),
+    ("my-progress", "peserta.demo", "/saya/"),
+    ("my-training", "peserta.demo", "/pelatihan/saya/"),
+    ("my-licences", "peserta.demo", "/perizinan/"),
+    ("participants", "kecamatan.cipayung", "/peserta/"),
+    ("at-risk", "kecamatan.cipayung", "/peserta/berisiko/"),
+    ("mentor-home", "pendamping.cipayung", "/pendampingan/"),
+    ("licensing-inbox", "ptsp.ulujami", "/perizinan/kotak-masuk/"),
+    ("lurah-inbox", "lurah.ulujami", "/perizinan/kotak-masuk/"),
+    ("training-courses", "mitra.pelatihan", "/pelatihan/"),
+    ("home-ptsp", "ptsp.ulujami", "/"),
+    ("notifications", "ptsp.ulujami", "/notifikasi/"),
+    ("api-docs", None, "/api/v1/docs"),
 ]
 
 

@@ -12,3 +12,14 @@ def _fresh_cache() -> Any:
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english(settings: Any) -> Any:
+    """These tests assert on the English source messages, which say precisely which rule refused an
+    action; that the same messages reach users in Indonesian is checked by the translation tests."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
