@@ -6,12 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.utils.translation import gettext as _
 
-MAGIC = {
-    "pdf": [b"%PDF"],
-    "jpg": [b"\xff\xd8\xff"],
-    "jpeg": [b"\xff\xd8\xff"],
-    "png": [b"\x89PNG\r\n\x1a\n"],
-}
+from kolabora.core.files import file_kind
 
 
 def check_upload(upload: File, *, extensions: list[str], max_mb: int) -> None:
@@ -26,7 +21,7 @@ def check_upload(upload: File, *, extensions: list[str], max_mb: int) -> None:
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
-    if not any(head.startswith(m) for m in MAGIC.get(ext, [])):
+    if file_kind(head) != {"jpeg": "jpg"}.get(ext, ext):
         raise ValidationError(
             _("The file's content is not a real %(type)s; upload a %(types)s file.")
             % {"type": ext.upper(), "types": allowed}

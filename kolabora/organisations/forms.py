@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from kolabora.accounts.models import User
 from kolabora.core.choices import ProgrammeStage
+from kolabora.core.files import file_kind
 from kolabora.regions.choices import RegionLevel
 from kolabora.regions.models import Region
 
@@ -133,9 +134,7 @@ class AgreementForm(forms.ModelForm):
         if doc and hasattr(doc, "read") and hasattr(doc, "content_type"):
             head = doc.read(8)
             doc.seek(0)
-            if not (
-                head.startswith(b"%PDF") or head.startswith(b"\x89PNG") or head.startswith(b"\xff\xd8\xff")
-            ):
+            if not file_kind(head):
                 raise forms.ValidationError(_("Upload a PDF, JPG or PNG file."))
         return doc
 

@@ -1,11 +1,13 @@
 """Many participants at once: the batch counterpart of ``services.participant_register``.
 
 For imports (the demo's participants today, a kecamatan's spreadsheet tomorrow) registering one person
-at a time costs a few dozen queries each. ``participants_bulk_create`` validates every row with the same
-``registration_validate`` as a single registration, then writes participants, businesses and their first
-figures, consents and the programme's stage rows in batches, one ``PARTICIPANT_REGISTERED`` audit row
-per participant (channel ``import``), and the stage history (registration's own P1, then whatever the
-import carries) through ``pathway.bulk``, by the same rules as ``stage_transition``.
+at a time costs a few dozen queries each. ``participants_bulk_create`` checks every row with the checks
+``registration_validate`` makes (a row that fails gets ``registration_validate``'s own messages), then
+writes participants, businesses and their first figures, consents and the programme's stage rows in
+batches, one ``PARTICIPANT_REGISTERED`` audit row per participant (channel ``import``), and the stage
+history (registration's own P1, then whatever the import carries) through ``pathway.bulk``, by the same
+rules as ``stage_transition``. The tests compare a bulk-registered participant with one registered by
+``participant_register``.
 """
 
 from __future__ import annotations

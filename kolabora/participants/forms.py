@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from kolabora.core import access
 from kolabora.core.access import Action
 from kolabora.core.choices import ProgrammeStage
+from kolabora.core.files import file_kind
 from kolabora.pathway.choices import ALLOWED, StageStatus
 from kolabora.regions.choices import RegionLevel
 from kolabora.regions.models import Region
@@ -23,10 +24,9 @@ if TYPE_CHECKING:
     from kolabora.core.access import AnyUser
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
 # What a real PDF, JPEG or PNG starts with; the file name and the browser's content type prove nothing.
-MAGIC = ((b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
-
-
 def upload_check(upload: UploadedFile | None, *, kind: str) -> UploadedFile | None:
     """A document upload of at most 5 MB that really is a PDF, JPEG or PNG, renamed to ``<kind>.<ext>``."""
     if not upload:
@@ -35,8 +35,8 @@ def upload_check(upload: UploadedFile | None, *, kind: str) -> UploadedFile | No
         raise forms.ValidationError(_("The file is larger than 5 MB."), code="too_large")
     head = upload.read(8)
     upload.seek(0)
-    ext = next((e for magic, e in MAGIC if head.startswith(magic)), None)
-    if ext is None:
+    ext = file_kind(head)
+    if not ext:
         raise forms.ValidationError(
             _("This file is not a PDF, JPG or PNG. Scan or photograph the paper and upload that file."),
             code="file_type",

@@ -11,14 +11,13 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils.functional import Promise as StrPromise
 from django.utils.translation import gettext_lazy as _
 
+from kolabora.core.files import file_kind
 from kolabora.regions.choices import RegionLevel
 from kolabora.regions.models import Region
 
 from .choices import ConsentPurpose, DataRequestKind, EntryTrack, Sector
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
-# What a file starts with decides its type, never its name: the extension it is stored under.
-MAGIC = [(b"%PDF-", "pdf"), (b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png")]
 MAX_RUPIAH = 10**15
 
 # What each consent lets the programme do, in plain words; shown at registration and on the consent page.
@@ -44,14 +43,6 @@ CONSENT_EXPLANATIONS: dict[str, StrPromise] = {
     ),
 }
 OPTIONAL_CONSENTS = [c for c in ConsentPurpose if c != ConsentPurpose.PROGRAMME]
-
-
-def file_kind(head: bytes) -> str:
-    """``pdf``, ``jpg`` or ``png`` from the first bytes of a file, or ``""``."""
-    for magic, ext in MAGIC:
-        if head.startswith(magic):
-            return ext
-    return ""
 
 
 class DocumentField(forms.FileField):

@@ -11,8 +11,9 @@ programme's order (the tests pin this).
 Invariants, the same as ``stage_transition``'s:
 - every target is judged by the same rule function, ``services._check`` (allowed moves, reasons for
   skipping and dropping, levels that never go down, P2 completion at the required level, P1 completion
-  only with verified eligibility and the programme consent); a target the rules refuse aborts the whole
-  import with ``ImportRefused``, which names the participant and the stage;
+  only with verified eligibility and the programme consent, which is read once per batch here instead
+  of once per participant); a target the rules refuse aborts the whole import with ``ImportRefused``,
+  which names the participant and the stage;
 - history that breaks today's prerequisites (a stage in progress or completed while a prerequisite is
   not completed, e.g. marketing before licensing) is kept, never refused: the stage row gets
   ``rule_exception`` and the participant a flag such as ``"P5_before_P4"``;
@@ -22,6 +23,9 @@ Invariants, the same as ``stage_transition``'s:
 - the participants' stage rows are locked (``SELECT … FOR UPDATE`` on PostgreSQL) for the length of that
   transaction, so a live ``stage_transition`` on the same participant waits for the import or the
   import for it.
+
+``stages_create_with_history`` gives participants created by the same import (``participants.bulk``)
+their seven stage rows already at their history, by the same rules, so no row is written twice.
 
 Writes go through ``rows_insert``/``rows_update``: one prepared statement executed for many rows.
 Django's ``bulk_update`` builds a ``CASE`` expression per row and field (about a millisecond per row),

@@ -18,7 +18,6 @@ from .assignments import (
 )
 from .sessions import (
     BACKDATE_DAYS,
-    PHOTO_MAGIC,
     ReadinessInput,
     SessionInput,
     p3_complete,
@@ -33,7 +32,6 @@ from .targets import (
 
 __all__ = [
     "BACKDATE_DAYS",
-    "PHOTO_MAGIC",
     "ReadinessInput",
     "SessionInput",
     "assign_locked",

@@ -16,6 +16,7 @@ from kolabora.core import access
 from kolabora.core.access import Action
 from kolabora.core.audit import audit_record
 from kolabora.core.choices import AuditAction
+from kolabora.core.files import file_kind
 from kolabora.core.timeutils import today
 from kolabora.participants.models import Participant
 from kolabora.participants.services import business_figures_update
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 
 # How far back a session may be recorded (a mentor catching up on paper notes).
 BACKDATE_DAYS = 366
-PHOTO_MAGIC = ((b"\xff\xd8\xff", "jpg"), (b"\x89PNG\r\n\x1a\n", "png"))
 
 
 # --- sessions --------------------------------------------------------------------------------------------
@@ -58,8 +58,8 @@ def photo_check(upload: File) -> str:
     upload.seek(0)
     head = upload.read(8)
     upload.seek(0)
-    ext = next((e for magic, e in PHOTO_MAGIC if head.startswith(magic)), None)
-    if ext is None:
+    ext = file_kind(head)
+    if ext not in ("jpg", "png"):
         raise ValidationError(_("The photo must be a JPEG or PNG image."), code="photo_type")
     return ext
 
