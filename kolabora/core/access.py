@@ -369,7 +369,8 @@ def _participant_q(user: AnyUser, action: Action) -> Q:
     q = participant_region_q(region_codes(user, action))
     if action in _RELATIONSHIP_ACTIONS:
         q |= _relationship_q(_partner_reach(user))
-    if action == Action.PARTICIPANT_VIEW:
+    if action == Action.PARTICIPANT_VIEW and not memberships(user):
+        # A participant sees their own record; staff (who have memberships) reach records by the rules above.
         q |= Q(user_id=user.pk)
     return q
 

@@ -24,7 +24,6 @@ from kolabora.core.choices import AuditAction
 from kolabora.organisations.choices import DataCategory
 from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.services import TransitionRefused, programme_default, stage_transition
-from kolabora.regions.models import Region
 
 from . import selectors, services
 from .choices import RegistrationChannel
@@ -224,8 +223,8 @@ def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status
     user = request.user
     if not access.can(user, Action.PARTICIPANT_REGISTER):
         raise PermissionDenied
-    region = Region.objects.filter(code=payload.kelurahan_code).only("code").first()
-    if region is not None and not access.can_in_region(user, Action.PARTICIPANT_REGISTER, region.code):
+    # Decided on the code itself (region codes nest by prefix); whether it exists is validated below.
+    if not access.can_in_region(user, Action.PARTICIPANT_REGISTER, payload.kelurahan_code):
         raise ApiError(403, _("This kelurahan lies outside your organisation's region."))
     b = payload.business
     data = services.RegistrationInput(

@@ -231,9 +231,6 @@ def participant_register(
         checked["kelurahan"],
         checked["basis"],
     )
-    known = _existing(facts.nik)
-    if known is not None:
-        raise DuplicateNik(known.pk)
     programme = programme_default()
     try:
         with transaction.atomic():

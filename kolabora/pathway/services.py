@@ -176,7 +176,9 @@ def stage_transition(
     now = at or timezone.now()
     with transaction.atomic():
         row = (
-            ParticipantStage.objects.select_for_update()
+            # Lock only the participant's stage row: the stage definition and programme rows are shared by
+            # every participant, and locking them would queue all transitions of that stage behind each other.
+            ParticipantStage.objects.select_for_update(of=("self",))
             .select_related("stage", "stage__programme")
             .filter(participant_id=participant.pk, code=stage)
             .first()
