@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -27,3 +30,48 @@ def world(db: Any) -> World:
 def _english_free(settings: Any) -> None:
     # Tests read Indonesian pages, as users do by default.
     settings.LANGUAGE_CODE = "id"
+
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A 360-px-wide page in headless Chromium (Debian's), driven by Playwright."""
+    path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if path is None:
+        if os.environ.get("KOLABORA_E2E_REQUIRED"):
+            pytest.fail("Chromium is required for the end-to-end tests but is not installed.")
+        pytest.skip("Chromium is not installed")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls happen outside it.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="id-ID")
+        yield context.new_page()
+        context.close()
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def shared_rows_restored(django_db_blocker: Any) -> Iterator[None]:
+    """For modules of transactional tests (live server): the flush after each such test also empties the
+    rows every other test relies on (regions, licence types from their data migration). Module teardown
+    runs after that flush, so this puts them back for the modules that follow."""
+    yield
+    from kolabora.licensing.defaults import load as load_licence_types
+    from kolabora.licensing.models import LicenceType, RequirementDefinition, StepDefinition
+    from kolabora.regions.services import regions_load
+
+    with django_db_blocker.unblock():
+        regions_load(province_codes=["31"])
+        load_licence_types(LicenceType, RequirementDefinition, StepDefinition)

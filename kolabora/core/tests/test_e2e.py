@@ -2,59 +2,21 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 
-pytestmark = [pytest.mark.e2e]
-
-
-def _chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = [pytest.mark.e2e, pytest.mark.usefixtures("shared_rows_restored")]
 
 
 @pytest.fixture
-def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    path = _chromium()
-    if path is None:
-        if os.environ.get("KOLABORA_E2E_REQUIRED"):
-            pytest.fail("Chromium is required for the end-to-end tests but is not installed.")
-        pytest.skip("Chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls happen outside it.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        context = browser.new_context(viewport={"width": 360, "height": 800}, locale="id-ID")
-        yield context.new_page()
-        context.close()
-        browser.close()
-
-
-@pytest.fixture
-def demo_world(transactional_db: Any) -> Iterator[Any]:
+def demo_world(transactional_db: Any) -> Any:
     from kolabora.core.demo import demo_seed
-    from kolabora.regions.services import regions_load
 
-    ctx = demo_seed(participants=60)
-    yield ctx
-    # The live server's database is flushed after the test; put the shared regions back.
-    regions_load(province_codes=["31"])
+    return demo_seed(participants=60)
 
 
 def test_demo_user_logs_in_and_sees_the_staff_home(
