@@ -36,6 +36,7 @@ from kolabora.core.forms import apply_validation_error
 from kolabora.core.htmx import AuthedHttpRequest, is_htmx
 from kolabora.core.models import AuditEvent
 from kolabora.organisations.choices import DataCategory
+from kolabora.participants.templatetags.participant_extras import rupiah
 from kolabora.pathway.choices import StageStatus
 from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.selectors import at_risk_list, pathway_get
@@ -83,11 +84,6 @@ SERVICE_FIELDS = {
 SWAP_REFUSALS = (
     "if([409,422].includes(event.detail.xhr.status)){event.detail.shouldSwap=true;event.detail.isError=false}"
 )
-
-
-def rupiah(amount: int) -> str:
-    """``Rp 1.500.000``: Indonesian thousands separators, whatever the active language."""
-    return "Rp " + f"{amount:,}".replace(",", ".")
 
 
 def _stage_prefetch(**filters: Any) -> Prefetch:
