@@ -215,4 +215,6 @@ KOLABORA = {
     # Province whose regions are loaded by default (DKI Jakarta).
     "DEFAULT_PROVINCE": os.environ.get("KOLABORA_DEFAULT_PROVINCE", "31"),
     "DEMO_PASSWORD": "kolabora-demo-2026",
+    # The public address, for links in emails (e.g. https://kolabora.example.id); relative links without it.
+    "SITE_URL": os.environ.get("KOLABORA_SITE_URL", ""),
 }

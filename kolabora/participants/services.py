@@ -679,3 +679,29 @@ def participant_merge(
             reason=reason,
         )
     return k
+
+
+DRAFT_FOLDER = "registration-drafts"
+DRAFT_LIFETIME = dt.timedelta(days=1)
+
+
+def registration_drafts_purge(*, now: dt.datetime | None = None) -> int:
+    """Delete uploads of self-registrations abandoned for more than a day (the session that held them
+    has expired by then, so nobody can finish them). Returns how many files were deleted."""
+    from django.core.files.storage import default_storage
+
+    cutoff = (now or timezone.now()) - DRAFT_LIFETIME
+    try:
+        folders, _files = default_storage.listdir(DRAFT_FOLDER)
+    except (FileNotFoundError, NotADirectoryError):
+        return 0
+    deleted = 0
+    for folder in folders:
+        base = f"{DRAFT_FOLDER}/{folder}"
+        _sub, names = default_storage.listdir(base)
+        paths = [f"{base}/{name}" for name in names]
+        if paths and all(default_storage.get_modified_time(p) < cutoff for p in paths):
+            for path in paths:
+                default_storage.delete(path)
+                deleted += 1
+    return deleted

@@ -72,6 +72,7 @@ from .forms_self import (
 )
 from .models import Participant
 from .services import (
+    DRAFT_FOLDER,
     BusinessInput,
     DuplicateNik,
     RegistrationInput,
@@ -88,7 +89,6 @@ from .validation import nik_check
 # --- the registration wizard -----------------------------------------------------------------------
 
 SESSION_KEY = "kolabora_registration"
-DRAFT_FOLDER = "registration-drafts"
 STEPS = 5
 NON_FIELD = "__all__"
 # Which screen holds each key of the service's ValidationError; keys not listed go to the last screen.

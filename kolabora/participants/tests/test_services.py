@@ -145,3 +145,19 @@ def test_a_community_mentor_reaches_only_participants_it_mentors(world: World) -
     assert access.can_transition(mentor, world.participant, "P3")
     assert not access.can_transition(mentor, world.participant, "P4")
     assert not access.can(mentor, Action.PARTICIPANT_VIEW, other)
+
+
+def test_abandoned_registration_uploads_are_deleted_after_a_day() -> None:
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from kolabora.participants.services import DRAFT_FOLDER, registration_drafts_purge
+
+    path = default_storage.save(f"{DRAFT_FOLDER}/abc123/domicile_letter.pdf", ContentFile(b"%PDF-1.4 test"))
+    assert registration_drafts_purge() == 0  # still fresh: someone may be finishing it
+    assert default_storage.exists(path)
+    assert registration_drafts_purge(now=timezone.now() + dt.timedelta(days=2)) == 1
+    assert not default_storage.exists(path)

@@ -2,7 +2,8 @@
 
 Records agreements whose end date has passed as expired; notes hand-offs past their service level as
 overdue (telling the organisations holding them); assigns mentors to participants in P3 without one;
-sends tomorrow's training reminders and the follow-up questions due. With ``--enqueue`` the work is
+sends tomorrow's training reminders and the follow-up questions due; deletes the uploads of
+self-registrations abandoned for more than a day. With ``--enqueue`` the work is
 handed to the background worker instead of run here.
 """
 
@@ -15,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from kolabora.handoffs.tasks import mark_overdue_handoffs
 from kolabora.mentoring.tasks import assign_mentors
 from kolabora.organisations.tasks import expire_agreements
+from kolabora.participants.tasks import purge_registration_drafts
 from kolabora.training.tasks import remind_follow_ups, remind_tomorrows_sessions
 
 SWEEPS = [
@@ -23,6 +25,7 @@ SWEEPS = [
     ("mentors assigned", assign_mentors),
     ("training reminders queued", remind_tomorrows_sessions),
     ("follow-up reminders", remind_follow_ups),
+    ("abandoned registration uploads deleted", purge_registration_drafts),
 ]
 
 
