@@ -54,6 +54,7 @@ from .uploads import check_upload
 
 if TYPE_CHECKING:
     from kolabora.accounts.models import User
+    from kolabora.core.access import AnyUser
 
 SUBJECT = "licensing.licenceapplication"
 STEP_STATUS = {step: status for status, step in STATUS_STEP.items()}
@@ -109,12 +110,18 @@ def _require_step(actor: User, app: LicenceApplication, step: str) -> Handoff:
     handoff = _open_handoff(app)
     if handoff is None:
         raise ValidationError(_("This step has already been handled."))
-    if not (
-        access.is_system_admin(actor)
-        or access.member_with_role(actor, handoff.organisation_id, STEP_ROLES[step])
-    ):
+    if not may_act_on(actor, handoff):
         raise PermissionDenied
     return handoff
+
+
+def may_act_on(user: AnyUser, handoff: Handoff | None) -> bool:
+    """Does the user act, in a role for this step, for the organisation holding it?"""
+    if handoff is None:
+        return False
+    return access.is_system_admin(user) or access.member_with_role(
+        user, handoff.organisation_id, STEP_ROLES.get(handoff.step, set())
+    )
 
 
 def _hand_to(app: LicenceApplication, step: StepDefinition, actor: User | None, at: dt.datetime) -> Handoff:
@@ -323,7 +330,8 @@ def application_verify(
         handoff_finish(handoff=handoff, actor=actor, outcome=_("Complete"), at=now)
         steps = [s.code for s in _steps(app.licence_type)]
         if steps.index("verification") == len(steps) - 1:
-            return _issue_or_accept(app, actor, now)
+            _issue(app, actor, now)
+            return app
         _advance(app, "verification", actor, now)
     return app
 
@@ -491,11 +499,6 @@ def _issue(app: LicenceApplication, actor: User | None, now: dt.datetime) -> Lic
         _("%(type)s %(number)s issued") % {"type": app.licence_type.name_id, "number": licence.number},
     )
     return licence
-
-
-def _issue_or_accept(app: LicenceApplication, actor: User, now: dt.datetime) -> LicenceApplication:
-    _issue(app, actor, now)
-    return app
 
 
 def _refuse(

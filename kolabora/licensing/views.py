@@ -140,15 +140,6 @@ def _open_handoff(subject_type: str, subject_id: int) -> Handoff | None:
     )
 
 
-def _may_act(user: Any, handoff: Handoff | None) -> bool:
-    """Does the user act, in a role for this step, for the organisation holding it?"""
-    if handoff is None:
-        return False
-    return access.is_system_admin(user) or access.member_with_role(
-        user, handoff.organisation_id, STEP_ROLES.get(handoff.step, set())
-    )
-
-
 def _overdue_days(due_on: dt.date | None, day: dt.date) -> int:
     """Working days past the due date (0 when not overdue; at least 1 when it is)."""
     if due_on is None or due_on >= day:
@@ -555,7 +546,7 @@ def _step_page(
     bound = bound or {}
     context = _case_context(app)
     handoff = context["handoff"]
-    may_act = _may_act(request.user, handoff)
+    may_act = services.may_act_on(request.user, handoff)
     step = STATUS_STEP.get(ApplicationStatus(app.status)) if may_act else None
     items = list(app.items.select_related("requirement").order_by("requirement__order"))
     forms: dict[str, Any] = {}
@@ -877,7 +868,7 @@ def licence_check(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     if not _takes_part(request.user, _case_organisations(EXISTING, licence.pk)):
         raise PermissionDenied
     handoff = _open_handoff(EXISTING, licence.pk)
-    may_act = _may_act(request.user, handoff)
+    may_act = services.may_act_on(request.user, handoff)
     form = ExistingVerifyForm(request.POST or None)
     status = 200
     if request.method == "POST":
