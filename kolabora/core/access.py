@@ -62,6 +62,21 @@ class Action(StrEnum):
     STAGE_TRANSITION = "stage.transition"
     DATA_REQUEST_ANSWER = "data_request.answer"
     LICENCE_APPLY = "licence.apply"
+    # P5 marketing: score and pass products up (kecamatan → kota → province); run opportunities and slots.
+    PRODUCT_CURATE = "product.curate"
+    OPPORTUNITY_MANAGE = "opportunity.manage"
+    # P6 bookkeeping: read a participant's cash book (kecamatan staff in their area, mentors for their caseload).
+    CASHBOOK_VIEW = "cashbook.view"
+    # P7 financing: refer a participant to a financial institution; decide on a referral received.
+    REFERRAL_CREATE = "referral.create"
+    REFERRAL_DECIDE = "referral.decide"
+    # Governance: aggregate figures of a region, the assessment instruments, feedback themes.
+    ANALYTICS_VIEW = "analytics.view"
+    ASSESSMENT_MANAGE = "assessment.manage"
+    FEEDBACK_VIEW = "feedback.view"
+    # Bulk data: import legacy spreadsheets into a region, export what one may see.
+    PARTICIPANT_IMPORT = "participant.import"
+    PARTICIPANT_EXPORT = "participant.export"
 
 
 # What each role may do within its region. Members' rights over their own organisation are separate
@@ -82,10 +97,28 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
             Action.STAGE_TRANSITION,
             Action.DATA_REQUEST_ANSWER,
             Action.LICENCE_APPLY,
+            Action.PRODUCT_CURATE,
+            Action.OPPORTUNITY_MANAGE,
+            Action.CASHBOOK_VIEW,
+            Action.REFERRAL_CREATE,
+            Action.ANALYTICS_VIEW,
+            Action.ASSESSMENT_MANAGE,
+            Action.FEEDBACK_VIEW,
+            Action.PARTICIPANT_IMPORT,
+            Action.PARTICIPANT_EXPORT,
         }
     ),
     Role.REGIONAL_COORDINATOR: frozenset(
-        {Action.ORGANISATION_VIEW, Action.AGREEMENT_VIEW, Action.AUDIT_VIEW, Action.PARTICIPANT_VIEW}
+        {
+            Action.ORGANISATION_VIEW,
+            Action.AGREEMENT_VIEW,
+            Action.AUDIT_VIEW,
+            Action.PARTICIPANT_VIEW,
+            Action.PRODUCT_CURATE,
+            Action.ANALYTICS_VIEW,
+            Action.FEEDBACK_VIEW,
+            Action.PARTICIPANT_EXPORT,
+        }
     ),
     Role.KECAMATAN_STAFF: frozenset(
         {
@@ -98,9 +131,24 @@ ROLE_GRANTS: dict[str, frozenset[Action]] = {
             Action.STAGE_TRANSITION,
             Action.DATA_REQUEST_ANSWER,
             Action.LICENCE_APPLY,
+            Action.PRODUCT_CURATE,
+            Action.OPPORTUNITY_MANAGE,
+            Action.CASHBOOK_VIEW,
+            Action.REFERRAL_CREATE,
+            Action.ANALYTICS_VIEW,
+            Action.PARTICIPANT_IMPORT,
+            Action.PARTICIPANT_EXPORT,
         }
     ),
-    Role.MENTOR: frozenset({Action.PARTICIPANT_VIEW, Action.STAGE_TRANSITION, Action.LICENCE_APPLY}),
+    Role.MENTOR: frozenset(
+        {
+            Action.PARTICIPANT_VIEW,
+            Action.STAGE_TRANSITION,
+            Action.LICENCE_APPLY,
+            Action.CASHBOOK_VIEW,
+            Action.REFERRAL_CREATE,
+        }
+    ),
 }
 ALL_STAGES = frozenset({"P1", "P2", "P3", "P4", "P5", "P6", "P7"})
 PARTICIPANT_ACTIONS = frozenset(
@@ -113,6 +161,10 @@ PARTICIPANT_ACTIONS = frozenset(
         Action.STAGE_TRANSITION,
         Action.DATA_REQUEST_ANSWER,
         Action.LICENCE_APPLY,
+        Action.CASHBOOK_VIEW,
+        Action.REFERRAL_CREATE,
+        Action.PARTICIPANT_IMPORT,
+        Action.PARTICIPANT_EXPORT,
     }
 )
 # Which stages a role may move a participant through (within what it may otherwise see).

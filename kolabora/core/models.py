@@ -58,7 +58,9 @@ class AuditEvent(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    action = models.PositiveSmallIntegerField(_("action"), choices=AuditAction.choices, db_index=True)
+    # Codes come from ``AuditAction``; deliberately not field choices, so a domain adding a code needs no
+    # migration of the audit table. ``get_action_display`` reads the label from the enum.
+    action = models.PositiveSmallIntegerField(_("action"), db_index=True)
     object_type = models.CharField(_("object type"), max_length=60, blank=True)
     object_id = models.CharField(_("object id"), max_length=64, blank=True)
     before = models.JSONField(_("before"), default=dict, blank=True)
@@ -86,3 +88,9 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise AuditImmutableError("Audit events are append-only.")
+
+    def get_action_display(self) -> str:
+        try:
+            return str(AuditAction(self.action).label)
+        except ValueError:
+            return str(self.action)
