@@ -244,7 +244,7 @@ def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status
         participant = services.participant_register(data=data, actor=user, channel=RegistrationChannel.API)  # type: ignore[arg-type]
     except services.DuplicateNik as exc:
         raise ApiError(409, str(exc), [{"field": "nik", "message": str(exc)}]) from None
-    participant = Participant.objects.select_related("kelurahan").get(pk=participant.pk)
+    # The service's own instance (kelurahan attached) answers; its stages and businesses are read below.
     return Status(201, participant_out(user, participant))
 
 

@@ -217,14 +217,20 @@ def participant_register(
     stage rows, and start P1 (completing it when eligibility is already proven by a DKI KTP). A naik
     kelas business that records its NIB completes P4 at once. All or nothing; raises ValidationError with
     every problem, or DuplicateNik."""
+    from kolabora.pathway.choices import StageStatus
     from kolabora.pathway.services import participant_stages_create, programme_default, stage_transition
 
     now = at or timezone.now()
-    # A known NIK is answered first: the person needs their account back, not a list of form errors.
-    known = _existing(re.sub(r"[\s.-]", "", data.nik or ""))
-    if known is not None:
-        raise DuplicateNik(known.pk)
-    checked = registration_validate(data, channel=channel, day=timezone.localdate(now))
+    nik = re.sub(r"[\s.-]", "", data.nik or "")
+    try:
+        checked = registration_validate(data, channel=channel, day=timezone.localdate(now))
+    except ValidationError:
+        # A known NIK is answered first: the person needs their account back, not a list of form errors.
+        # (On the usual path the database's unique NIK answers it, below, without a query of its own.)
+        known = _existing(nik)
+        if known is not None:
+            raise DuplicateNik(known.pk) from None
+        raise
     facts, phone, kelurahan, basis = (
         checked["facts"],
         checked["phone"],
@@ -270,18 +276,20 @@ def participant_register(
             )
             if data.business is not None:
                 _business_create(participant=participant, data=data.business, at=now)
-            for purpose in dict.fromkeys(data.consents):
-                Consent.objects.create(
+            consents = list(dict.fromkeys(data.consents))
+            Consent.objects.bulk_create(
+                Consent(
                     participant=participant,
                     purpose=purpose,
                     text_version=CONSENT_TEXT_VERSION,
                     granted_at=now,
                 )
+                for purpose in consents
+            )
             for kind, upload in data.documents.items():
                 ParticipantDocument.objects.create(
                     participant=participant, kind=kind, file=upload, uploaded_by=actor or user
                 )
-            participant_stages_create(participant=participant, programme=programme, at=now)
             audit_record(
                 actor=actor or user,
                 action=AuditAction.PARTICIPANT_REGISTERED,
@@ -299,21 +307,22 @@ def participant_register(
                     "consents": sorted(set(data.consents)),
                 },
             )
-            p1_to = "completed" if participant.eligibility_verified_at else "in_progress"
-            stage_transition(
+            # P1 opens with the registration: completed when a DKI KTP already proves eligibility.
+            p1_to = StageStatus.COMPLETED if participant.eligibility_verified_at else StageStatus.IN_PROGRESS
+            participant_stages_create(
                 participant=participant,
-                stage="P1",
-                to_status=p1_to,
-                actor=None,
-                reason=_("Registered (%(channel)s)") % {"channel": RegistrationChannel(channel).label},
+                programme=programme,
                 at=now,
+                p1=p1_to,
+                consented=ConsentPurpose.PROGRAMME in consents,
+                reason=_("Registered (%(channel)s)") % {"channel": RegistrationChannel(channel).label},
             )
             business = data.business
             if (
                 data.entry_track == EntryTrack.NAIK_KELAS
                 and business is not None
                 and business.nib
-                and p1_to == "completed"
+                and p1_to == StageStatus.COMPLETED
             ):
                 stage_transition(
                     participant=participant,

@@ -1,4 +1,6 @@
-"""The pathway engine. ``stage_transition`` is the only writer of a participant's stage status."""
+"""The pathway engine. ``stage_transition`` is the only writer of a change to a participant's stage status;
+``participant_stages_create`` gives a new participant their rows and may open P1 at registration by the same
+rules, audited the same way. (``pathway.bulk`` is their batch counterpart for imports.)"""
 
 from __future__ import annotations
 
@@ -53,12 +55,67 @@ def programme_default() -> Programme:
     return programme
 
 
-def participant_stages_create(*, participant: Participant, programme: Programme, at: dt.datetime) -> None:
-    """Give a newly registered participant one not-started row per stage."""
-    ParticipantStage.objects.bulk_create(
-        ParticipantStage(participant=participant, stage=s, code=s.code, since=at)
-        for s in programme.stages.all()
-    )
+def programme_stages(programme: Programme | None = None) -> list[StageDefinition]:
+    """A programme's stage definitions in order, each with its programme loaded (the default programme
+    when None), in one query."""
+    if programme is None:
+        programme = programme_default()
+    return list(programme.stages.select_related("programme").order_by("order"))
+
+
+def participant_stages_create(
+    *,
+    participant: Participant,
+    programme: Programme,
+    at: dt.datetime,
+    p1: StageStatus | None = None,
+    consented: bool = False,
+    reason: str = "",
+) -> None:
+    """Give a newly registered participant one row per stage, all not started, or with P1 opened at once.
+
+    ``p1`` (in progress or completed) is what registration establishes; it is checked by ``_check``, the
+    rules a transition obeys (completing P1 needs verified eligibility and ``consented``, the programme
+    consent the registration just wrote), and recorded by the same audit row ``stage_transition`` writes,
+    from not started. It saves a newly created row from being written twice in the same transaction.
+    """
+    stages = programme_stages(programme)
+    rows = [ParticipantStage(participant=participant, stage=s, code=s.code, since=at) for s in stages]
+    opened = next((r for r in rows if r.code == "P1"), None) if p1 is not None else None
+    if opened is not None and p1 is not None:
+        names = {r.code: f"{r.code} {r.stage.name}" for r in rows}
+        _check(
+            row=opened,
+            to=p1,
+            level=None,
+            reason=reason,
+            participant=participant,
+            programme=programme,
+            statuses={r.code: r.status for r in rows},
+            names=names,
+            consented=consented,
+        )
+        opened.status = p1
+        opened.reason = reason
+        opened.started_at = at
+        if p1 == StageStatus.COMPLETED:
+            opened.completed_at = at
+    ParticipantStage.objects.bulk_create(rows)
+    if opened is not None:
+        audit_record(
+            actor=None,
+            action=STAGE_CHANGED["P1"],
+            obj=participant,
+            before={"stage": "P1", "status": StageStatus.NOT_STARTED.value, "level": None},
+            after={
+                "stage": "P1",
+                "status": opened.status,
+                "level": None,
+                "imported": False,
+                "rule_exception": False,
+            },
+            reason=reason,
+        )
 
 
 def _status_label(status: str) -> str:
@@ -75,8 +132,12 @@ def _check(
     programme: Programme,
     statuses: dict[str, str],
     names: dict[str, str],
+    consented: bool | None = None,
 ) -> list[str]:
-    """Refuse what the rules forbid; return the prerequisites that are missing (for imported history)."""
+    """Refuse what the rules forbid; return the prerequisites that are missing (for imported history).
+
+    ``consented``: whether the programme consent is open, when the caller knows (None: it is read here).
+    """
     stage = row.stage
     current = StageStatus(row.status)
     raises_level = level is not None and level > (row.level or 0)
@@ -123,9 +184,11 @@ def _check(
                 ),
                 "eligibility",
             )
-        if not Consent.objects.filter(
-            participant=participant, purpose=ConsentPurpose.PROGRAMME, withdrawn_at__isnull=True
-        ).exists():
+        if consented is None:
+            consented = Consent.objects.filter(
+                participant=participant, purpose=ConsentPurpose.PROGRAMME, withdrawn_at__isnull=True
+            ).exists()
+        if not consented:
             raise TransitionRefused(
                 _("Registration completes once the participant consents to processing for the programme."),
                 "consent",
@@ -175,21 +238,28 @@ def stage_transition(
         raise PermissionDenied
     now = at or timezone.now()
     with transaction.atomic():
-        row = (
-            # Lock only the participant's stage row: the stage definition and programme rows are shared by
-            # every participant, and locking them would queue all transitions of that stage behind each other.
+        # Lock all of the participant's stage rows, in one order: the rules read the other stages (P5 needs
+        # P4 completed), so a concurrent change to one of them must wait, and one ordered lock cannot
+        # deadlock. Only these rows: the stage definition and programme rows are shared by every
+        # participant, and locking them would queue all transitions of that stage behind each other.
+        locked = list(
             ParticipantStage.objects.select_for_update(of=("self",))
             .select_related("stage", "stage__programme")
-            .filter(participant_id=participant.pk, code=stage)
-            .first()
+            .filter(participant_id=participant.pk)
+            .order_by("stage_id")
         )
+        row = next((r for r in locked if r.code == stage), None)
         if row is None:
             raise TransitionRefused(_("Unknown stage: %(stage)s") % {"stage": stage}, "stage")
         programme = row.stage.programme
-        others = ParticipantStage.objects.filter(participant_id=participant.pk).select_related("stage")
-        statuses = {r.code: r.status for r in others}
-        names = {r.code: f"{r.code} {r.stage.name}" for r in others}
-        fresh = Participant.objects.get(pk=participant.pk)
+        statuses = {r.code: r.status for r in locked}
+        names = {r.code: f"{r.code} {r.stage.name}" for r in locked}
+        # Eligibility and consent are read fresh only where a rule needs them (completing P1).
+        fresh = (
+            Participant.objects.only("id", "eligibility_verified_at", "rule_flags").get(pk=participant.pk)
+            if stage == "P1" and to == StageStatus.COMPLETED
+            else participant
+        )
         missing = _check(
             row=row,
             to=to,
@@ -215,17 +285,31 @@ def stage_transition(
             row.started_at = row.started_at or now
         if missing:
             row.rule_exception = True
-        row.save()
-        flags = list(fresh.rule_flags)
-        if missing and f"{stage}_before_{'_'.join(missing)}" not in flags:
-            flags.append(f"{stage}_before_{'_'.join(missing)}")
-        Participant.objects.filter(pk=participant.pk).update(last_activity_at=now, rule_flags=flags)
+        row.save(
+            update_fields=[
+                "status",
+                "level",
+                "since",
+                "reason",
+                "started_at",
+                "completed_at",
+                "rule_exception",
+            ]
+        )
+        people = Participant.objects.filter(pk=participant.pk)
+        if missing:
+            # The flags are read under the stage rows' lock, so two flagged imports cannot lose one.
+            flags = list(people.values_list("rule_flags", flat=True).get())
+            flag = f"{stage}_before_{'_'.join(missing)}"
+            people.update(last_activity_at=now, rule_flags=[*flags, flag] if flag not in flags else flags)
+        else:
+            people.update(last_activity_at=now)
         audit_record(
             actor=actor,
             action=STAGE_CHANGED[stage],
-            obj=fresh,
+            obj=participant,
             organisation=(
-                access.acting_organisation(actor, access.Action.STAGE_TRANSITION, fresh.kelurahan_id)
+                access.acting_organisation(actor, access.Action.STAGE_TRANSITION, participant.kelurahan_id)
                 if actor is not None
                 else None
             ),
