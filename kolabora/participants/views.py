@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
@@ -23,6 +26,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -449,12 +453,64 @@ def _send_set_password_link(request: AuthedHttpRequest, user: User) -> None:
     )
 
 
+WALK_IN_FILES = "walk_in_files"
+WALK_IN_KINDS = ("domicile_letter", "ownership_proof")
+
+
+def _kept_files(request: AuthedHttpRequest) -> dict[str, dict[str, str]]:
+    """Documents of a walk-in form that failed, kept in storage (under the registration drafts, which the
+    daily sweep clears after a day) so the officer need not choose them again."""
+    kept = request.session.get(WALK_IN_FILES, {})
+    return {k: v for k, v in kept.items() if k in WALK_IN_KINDS and default_storage.exists(v["name"])}
+
+
+def _kept_forget(request: AuthedHttpRequest) -> None:
+    for info in request.session.pop(WALK_IN_FILES, {}).values():
+        default_storage.delete(info["name"])
+
+
+def _walk_in_files(request: AuthedHttpRequest, kept: dict[str, dict[str, str]]) -> MultiValueDict[str, Any]:
+    """The uploads of this POST, with a kept document standing in where the officer kept it."""
+    files = request.FILES.copy()
+    for kind, info in kept.items():
+        if kind not in files and request.POST.get(f"keep_{kind}"):
+            with default_storage.open(info["name"]) as fh:
+                files[kind] = SimpleUploadedFile(info["original"], fh.read())
+    return files
+
+
+def _keep(
+    request: AuthedHttpRequest, form: WalkInForm, kept: dict[str, dict[str, str]], sent: dict[str, str]
+) -> None:
+    """After a failed POST, keep every document that passed its own checks (``sent``: the file names the
+    officer chose, before the checks renamed them)."""
+    folder = kept and next(iter(kept.values()))["name"].rsplit("/", 1)[0] + "/"
+    folder = folder or f"{services.DRAFT_FOLDER}/{secrets.token_hex(12)}/"
+    for kind in WALK_IN_KINDS:
+        upload = form.cleaned_data.get(kind) if kind not in form.errors else None
+        if not upload:
+            continue
+        upload.seek(0)
+        original = Path(sent.get(kind) or kept.get(kind, {}).get("original") or kind).name
+        name = default_storage.save(f"{folder}{kind}{Path(original).suffix.lower()[:6]}", upload)
+        if kind in kept and kept[kind]["name"] != name:
+            default_storage.delete(kept[kind]["name"])
+        kept[kind] = {"name": name, "original": original}
+    request.session[WALK_IN_FILES] = kept
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def participant_register(request: AuthedHttpRequest) -> HttpResponse:
-    """Walk-in registration at the kecamatan secretariat: one form, everything kept when something is wrong."""
+    """Walk-in registration at the kecamatan secretariat: one form, everything kept when something is wrong
+    (documents too: those that passed their checks wait in storage for the corrected form)."""
     access.require(request.user, Action.PARTICIPANT_REGISTER)
-    form = WalkInForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "GET":
+        _kept_forget(request)  # a new form starts without another person's documents
+    kept = _kept_files(request)
+    sent = {kind: getattr(request.FILES.get(kind), "name", "") or kind for kind in request.FILES}
+    files = _walk_in_files(request, kept) if request.method == "POST" else None
+    form = WalkInForm(request.POST or None, files, user=request.user)
     duplicate = None
     status = 200
     if request.method == "POST":
@@ -482,12 +538,14 @@ def participant_register(request: AuthedHttpRequest) -> HttpResponse:
                     )
                 else:
                     messages.success(request, _("%(name)s is registered.") % {"name": participant.full_name})
+                _kept_forget(request)
                 return redirect("participants:detail", pk=participant.pk)
         status = 422
+        _keep(request, form, kept, sent)
     return TemplateResponse(
         request,
         "participants/staff/register.html",
-        {"form": form, "duplicate": duplicate, "files_sent": bool(request.FILES)},
+        {"form": form, "duplicate": duplicate, "files_sent": bool(request.FILES), "kept": kept},
         status=status,
     )
 

@@ -363,6 +363,33 @@ def test_walk_in_refuses_a_file_that_only_pretends_to_be_a_pdf(world: World) -> 
     assert person.eligibility_verified_at is None
 
 
+def test_walk_in_keeps_a_good_document_across_an_error_so_it_need_not_be_chosen_again(world: World) -> None:
+    client = world.client("kecamatan")
+    letter = SimpleUploadedFile("surat lurah.pdf", pdf_bytes(), content_type="application/pdf")
+    data = walk_in_data(world) | {"nik": "3273010101900031", "domicile_basis": "domicile_letter"}
+    data |= {"domicile_since": "2020-01-01", "domicile_letter": letter, "phone": "12"}
+    response = client.post(reverse("participants:register"), data)
+    assert response.status_code == 422 and "phone" in response.context["form"].errors
+    assert "Simpan dokumen yang sudah dikirim: surat lurah.pdf" in response.content.decode()
+
+    data = {k: v for k, v in data.items() if k != "domicile_letter"}
+    data |= {"phone": "081234567801", "keep_domicile_letter": "1"}
+    assert client.post(reverse("participants:register"), data).status_code == 302
+    person = Participant.objects.get(nik="3273010101900031")
+    with person.documents.get().file.open() as fh:
+        assert fh.read().startswith(b"%PDF")
+    assert client.session.get("walk_in_files") is None  # the kept copy is gone once registered
+
+
+def test_a_new_walk_in_form_does_not_offer_the_previous_persons_documents(world: World) -> None:
+    client = world.client("kecamatan")
+    letter = SimpleUploadedFile("surat.pdf", pdf_bytes(), content_type="application/pdf")
+    data = walk_in_data(world) | {"nik": "3273010101900031", "domicile_basis": "domicile_letter"}
+    data |= {"domicile_since": "2020-01-01", "domicile_letter": letter, "phone": "12"}
+    assert client.post(reverse("participants:register"), data).status_code == 422
+    assert "surat.pdf" not in client.get(reverse("participants:register")).content.decode()
+
+
 def test_walk_in_service_errors_land_on_their_fields(world: World) -> None:
     data = walk_in_data(world) | {"entry_track": "naik_kelas", "business_name": "", "business_sector": ""}
     response = world.client("kecamatan").post(reverse("participants:register"), data)
