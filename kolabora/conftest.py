@@ -65,13 +65,25 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def shared_rows_restored(django_db_blocker: Any) -> Iterator[None]:
     """For modules of transactional tests (live server): the flush after each such test also empties the
-    rows every other test relies on (regions, licence types from their data migration). Module teardown
-    runs after that flush, so this puts them back for the modules that follow."""
+    rows every other test relies on (regions, and what the data migrations load: licence types, product
+    categories and curation criteria, cash-book categories, financing products, assessment instruments).
+    Module teardown runs after that flush, so this puts them back for the modules that follow."""
     yield
+    from kolabora.bookkeeping.defaults import ensure as ensure_cashbook_categories
+    from kolabora.financing.defaults import load as load_financing_products
+    from kolabora.financing.models import FinancingProduct
+    from kolabora.governance import instruments
+    from kolabora.governance.models import Dimension, Framework, Item
     from kolabora.licensing.defaults import load as load_licence_types
     from kolabora.licensing.models import LicenceType, RequirementDefinition, StepDefinition
+    from kolabora.marketing.defaults import load as load_marketing
+    from kolabora.marketing.models import CurationCriterion, ProductCategory
     from kolabora.regions.services import regions_load
 
     with django_db_blocker.unblock():
         regions_load(province_codes=["31"])
         load_licence_types(LicenceType, RequirementDefinition, StepDefinition)
+        load_marketing(ProductCategory, LicenceType, CurationCriterion)
+        ensure_cashbook_categories()
+        load_financing_products(FinancingProduct)
+        instruments.load(Framework, Dimension, Item)

@@ -49,6 +49,21 @@ PAGES = [
     ("home-ptsp", "ptsp.ulujami", "/"),
     ("notifications", "ptsp.ulujami", "/notifikasi/"),
     ("api-docs", None, "/api/v1/docs"),
+    ("catalogue", None, "/katalog/"),
+    ("public-progress", None, "/capaian/"),
+    ("my-products", "peserta.demo", "/pemasaran/"),
+    ("my-cashbook", "peserta.demo", "/pembukuan/"),
+    ("my-capital", "peserta.demo", "/permodalan/"),
+    ("curation", "kecamatan.cipayung", "/pemasaran/kurasi/"),
+    ("opportunities", "pengelola", "/pemasaran/peluang/"),
+    ("bookkeeping-consistency", "pendamping.cipayung", "/pembukuan/konsistensi/"),
+    ("bank-inbox", "bank.dki", "/permodalan/kotak-masuk/"),
+    ("funnel", "pengelola", "/analitik/"),
+    ("governance", "pengelola", "/tata-kelola/"),
+    ("network", "pengelola", "/tata-kelola/jaringan/"),
+    ("feedback", "pengelola", "/tata-kelola/umpan-balik/"),
+    ("imports", "kecamatan.cipayung", "/impor/"),
+    ("exports", "kecamatan.cipayung", "/ekspor/peserta/"),
 ]
 
 

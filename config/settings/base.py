@@ -61,6 +61,13 @@ INSTALLED_APPS = [
     "kolabora.notifications",
     "kolabora.training",
     "kolabora.mentoring",
+    "kolabora.marketing",
+    "kolabora.bookkeeping",
+    "kolabora.financing",
+    "kolabora.governance",
+    "kolabora.analytics",
+    "kolabora.exports",
+    "kolabora.bulkdata",
     "kolabora.api",
 ]
 

@@ -40,5 +40,15 @@ def kolabora(request: HttpRequest) -> dict[str, Any]:
             "organisations": access.can(user, Action.ORGANISATION_VIEW),
             "agreements": access.can(user, Action.AGREEMENT_VIEW),
             "admin": user.is_staff and access.is_system_admin(user),
+            "marketing": staff,
+            "curation": staff and access.is_curator(user),
+            "bookkeeping": access.can(user, Action.CASHBOOK_VIEW),
+            "financing_inbox": bool(access.referral_institution_ids(user)),
+            "financing_referrals": staff and access.can_follow_referrals(user),
+            "analytics": access.can(user, Action.ANALYTICS_VIEW),
+            "governance": staff and access.can_view_governance(user),
+            "feedback": staff,
+            "imports": access.can_import(user),
+            "exports": access.can(user, Action.PARTICIPANT_EXPORT),
         }
     }

@@ -18,6 +18,12 @@ SEEDERS = [
     "kolabora.mentoring.demo.seed",
     "kolabora.training.demo.seed",
     "kolabora.licensing.demo.seed",
+    "kolabora.marketing.demo.seed",
+    "kolabora.bookkeeping.demo.seed",
+    "kolabora.financing.demo.seed",
+    "kolabora.governance.demo.seed",
+    "kolabora.analytics.demo.seed",
+    "kolabora.bulkdata.demo.seed",
 ]
 
 

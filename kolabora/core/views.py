@@ -98,6 +98,84 @@ def _work_actions(request: HttpRequest) -> list[tuple[str, str, str]]:
         actions.append(
             ("training:course_list", _("Training"), _("Courses, sessions, attendance and follow-up."))
         )
+    if nav.get("curation"):
+        actions.append(
+            ("marketing:curation_queue", _("Product curation"), _("Score products and pass them up or back."))
+        )
+    if nav.get("marketing"):
+        actions.append(
+            (
+                "marketing:opportunity_list",
+                _("Marketing opportunities"),
+                _("Bazaars, exhibitions, retail spaces and online shops, with fair allocation of places."),
+            )
+        )
+    if nav.get("bookkeeping"):
+        actions.append(
+            (
+                "bookkeeping:consistency",
+                _("Bookkeeping consistency"),
+                _("Whose cash books are kept month by month, and who fell behind."),
+            )
+        )
+    if nav.get("financing_inbox"):
+        actions.append(
+            (
+                "financing:inbox",
+                _("Referrals received"),
+                _("Financing referrals for your institution to decide."),
+            )
+        )
+    if nav.get("financing_referrals"):
+        actions.append(
+            (
+                "financing:referrals",
+                _("Financing referrals"),
+                _("Refer participants who are ready for capital, and follow the bank's answer."),
+            )
+        )
+    if nav.get("analytics"):
+        actions.append(
+            (
+                "analytics:funnel",
+                _("Funnel and targets"),
+                _("Participants per step and region (Tabel 2), targets, attainment and anomalies."),
+            )
+        )
+    if nav.get("governance"):
+        actions.append(
+            (
+                "governance:indicators",
+                _("Collaborative governance"),
+                _("Indicators, accountability per organisation, the network and assessments."),
+            )
+        )
+    if nav.get("feedback"):
+        actions.append(
+            (
+                "governance:feedback_list",
+                _("Participant feedback"),
+                _(
+                    "Ratings and comments on your organisation's services, to answer within the service level."
+                ),
+            )
+        )
+    if nav.get("imports"):
+        actions.append(
+            (
+                "bulkdata:home",
+                _("Import participants"),
+                _("Bring a spreadsheet of participants in, checked row by row."),
+            )
+        )
+    if nav.get("exports"):
+        actions.append(
+            (
+                "exports:participants",
+                _("Export participants"),
+                _("Download participants and their steps as xlsx or CSV."),
+            )
+        )
     return actions
 
 

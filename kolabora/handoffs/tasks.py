@@ -18,10 +18,21 @@ from .services import handoffs_mark_overdue
 OVERDUE_KIND = "handoff_overdue"
 
 
-def _inbox_link() -> str:
-    # The licensing inbox is where hand-offs are worked today; a deployment without it still gets a link.
+# Where the holders of a step work on it, by the hand-off's subject: (URL name, whether it takes the id).
+WORK_PAGES: dict[str, tuple[str, bool]] = {
+    "licensing.licenceapplication": ("licensing:inbox", False),
+    "licensing.licence": ("licensing:inbox", False),
+    "marketing.curationreview": ("marketing:curation_queue", False),
+    "financing.referral": ("financing:referral", True),
+    "governance.feedback": ("governance:feedback_detail", True),
+}
+
+
+def _work_link(handoff: Handoff) -> str:
+    """The page where the step is worked; the home page (with its work list) for a subject not listed."""
+    name, with_id = WORK_PAGES.get(handoff.subject_type, ("core:home", False))
     try:
-        return reverse("licensing:inbox")
+        return reverse(name, args=[handoff.subject_id] if with_id else [])
     except NoReverseMatch:
         return "/"
 
@@ -52,7 +63,7 @@ def handoff_overdue_notify(*, handoff: Handoff) -> list[Notification]:
             "received": received,
             "due": due,
         }
-    return notify(users=recipients, subject=subject, body=body, link=_inbox_link(), kind=OVERDUE_KIND)
+    return notify(users=recipients, subject=subject, body=body, link=_work_link(handoff), kind=OVERDUE_KIND)
 
 
 @task()

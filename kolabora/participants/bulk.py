@@ -8,45 +8,74 @@ batches, one ``PARTICIPANT_REGISTERED`` audit row per participant (channel ``imp
 history (registration's own P1, then whatever the import carries) through ``pathway.bulk``, by the same
 rules as ``stage_transition``. The tests compare a bulk-registered participant with one registered by
 ``participant_register``.
+
+``participants_bulk_upsert`` is the import's counterpart keyed by NIK: new NIKs are registered as above,
+known ones brought up to date field by field and stage by stage (audited), equal ones left untouched.
+
+Speed: rows are built as model objects without ``Model.__init__`` (``pathway.bulk.instance``), ids are
+reserved before anything is written (``ids_reserve``) so every dependent row is built in memory, the
+whole history is judged before the first insert, and each table gets one statement per batch
+(``COPY`` on PostgreSQL); no row is written twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import router, transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kolabora.analytics import counters
 from kolabora.core import access, context
 from kolabora.core.choices import AuditAction
 from kolabora.core.models import AuditEvent
-from kolabora.pathway.bulk import StageTarget, rows_insert, stages_create_with_history
+from kolabora.pathway.bulk import (
+    PARTICIPANT_TYPE,
+    ImportRefused,
+    ParticipantHistory,
+    StageTarget,
+    ids_reserve,
+    instance,
+    rows_insert,
+    rows_update,
+    stage_history_import,
+    stages_build,
+    stages_create_with_history,
+)
+from kolabora.pathway.models import ParticipantStage, Programme
 from kolabora.pathway.services import programme_default
 from kolabora.regions.choices import RegionLevel
 from kolabora.regions.models import Region
 
-from .choices import CONSENT_TEXT_VERSION, ConsentPurpose, DomicileBasis, EntryTrack, RegistrationChannel
+from .choices import (
+    CONSENT_TEXT_VERSION,
+    ConsentPurpose,
+    DomicileBasis,
+    EntryTrack,
+    ParticipantStatus,
+    RegistrationChannel,
+    Sector,
+)
 from .models import Business, BusinessFigures, Consent, Participant
 from .scale import business_scale
 from .services import (
     PROGRAMME_REGION,
+    BusinessInput,
     RegistrationInput,
-    _business_errors,
     duplicate_message,
     name_key,
     registration_validate,
 )
-from .validation import domicile_check, nik_check, phone_check
+from .validation import domicile_check, nib_check, nik_check, phone_check
 
 if TYPE_CHECKING:
     from kolabora.accounts.models import User
-    from kolabora.organisations.models import Organisation
 
 CHANNEL = RegistrationChannel.IMPORT
 
@@ -63,7 +92,7 @@ class ParticipantImport:
     stages: Mapping[str, StageTarget] = field(default_factory=dict)
 
 
-def _quick(data: RegistrationInput, kelurahan: dict[str, Region], day: dt.date) -> dict[str, Any] | None:
+def _quick(data: RegistrationInput, kelurahan: Mapping[str, Region], day: dt.date) -> dict[str, Any] | None:
     """``registration_validate``'s result for an import row, from the same checks but with the kelurahan
     looked up in ``kelurahan`` instead of one query per row. None when any check fails; then
     ``registration_validate`` itself says why, in the words a registration form would show."""
@@ -80,14 +109,37 @@ def _quick(data: RegistrationInput, kelurahan: dict[str, Region], day: dt.date) 
     if (
         region is None
         or len(data.full_name.strip()) < 3
-        or data.entry_track not in EntryTrack.values
+        or data.entry_track not in _TRACKS
         or (data.entry_track == EntryTrack.NAIK_KELAS and b is None)
-        or (b is not None and _business_errors(b, day))
-        or any(c not in ConsentPurpose.values for c in data.consents)
+        or (b is not None and not _business_ok(b, day))
+        or any(c not in _PURPOSES for c in data.consents)
         or ConsentPurpose.PROGRAMME not in data.consents
     ):
         return None
     return {"facts": facts, "phone": phone, "kelurahan": region, "basis": basis}
+
+
+# The choices' values as sets: ``Choices.values`` builds a new list on every call.
+_TRACKS = frozenset(EntryTrack.values)
+_PURPOSES = frozenset(ConsentPurpose.values)
+_SECTORS = frozenset(Sector.values)
+
+
+def _business_ok(b: BusinessInput, day: dt.date) -> bool:
+    """Whether ``services._business_errors`` finds nothing, by the same checks (and, like it, with the
+    NIB's spaces removed); when not, ``registration_validate`` reports what is wrong."""
+    try:
+        b.nib = nib_check(b.nib)
+    except ValidationError:
+        return False
+    return (
+        bool(b.name.strip())
+        and b.sector in _SECTORS
+        and not (b.started_on and b.started_on > day)
+        and b.workers >= 0
+        and b.monthly_turnover >= 0
+        and b.assets >= 0
+    )
 
 
 def _validated(rows: Sequence[ParticipantImport], now: dt.datetime) -> list[dict[str, Any]]:
@@ -129,26 +181,219 @@ def _validated(rows: Sequence[ParticipantImport], now: dt.datetime) -> list[dict
     return checked
 
 
-def _insert_keyed(objs: Sequence[Participant] | Sequence[Business], *, key: str) -> None:
-    """Insert new rows and give them their ids, found again by ``key``, a value unique to each new row
-    (a participant's NIK; the new participant of a business: each gets one here)."""
-    if not objs:
-        return
-    model = type(objs[0])
-    rows_insert(model, objs)
-    db = router.db_for_write(model)
-    wanted = [getattr(o, key) for o in objs]
-    ids: dict[Any, int] = {}
-    for start in range(0, len(wanted), 500):
-        ids |= dict(
-            model._default_manager.using(db)
-            .filter(**{f"{key}__in": wanted[start : start + 500]})
-            .values_list(key, "id")
+def row_check(data: RegistrationInput, *, kelurahan: Mapping[str, Region], day: dt.date) -> dict[str, Any]:
+    """``registration_validate``'s result for one import row, from ``_quick`` (no queries) when every
+    check passes; otherwise ``registration_validate`` raises its ``ValidationError``, in the words a
+    registration form would show. ``kelurahan``: the programme's kelurahan by code (``kelurahan_map``)."""
+    facts = _quick(data, kelurahan, day)
+    if facts is None:
+        facts = registration_validate(data, channel=CHANNEL, day=day)
+    return facts
+
+
+def kelurahan_map() -> dict[str, Region]:
+    """The programme's kelurahan by code, read once for a whole import."""
+    return {
+        r.code: r
+        for r in Region.objects.filter(level=RegionLevel.KELURAHAN, code__startswith=PROGRAMME_REGION + ".")
+    }
+
+
+class _Writer:
+    """Builds the rows of a batch as model objects without ``Model.__init__`` (``pathway.bulk.instance``)
+    and the audit rows, with the actor's organisation per kelurahan looked up once."""
+
+    def __init__(self, actor: User | None, now: dt.datetime) -> None:
+        self.actor = actor
+        self.actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+        self.now = now
+        self.request = context.current()
+        self.organisations: dict[tuple[str, str], int | None] = {}
+
+    def organisation_id(self, action: access.Action, kelurahan: str) -> int | None:
+        if self.actor is None:
+            return None
+        key = (str(action), kelurahan)
+        if key not in self.organisations:
+            org = access.acting_organisation(self.actor, action, kelurahan)
+            self.organisations[key] = org.pk if org is not None else None
+        return self.organisations[key]
+
+    def event(
+        self,
+        action: AuditAction,
+        object_type: str,
+        object_id: int,
+        *,
+        organisation_id: int | None,
+        actor_id: int | None = None,
+        before: dict[str, Any] | None = None,
+        after: dict[str, Any] | None = None,
+    ) -> AuditEvent:
+        return instance(
+            AuditEvent,
+            {
+                "actor_id": actor_id if actor_id is not None else self.actor_id,
+                "organisation_id": organisation_id,
+                "action": action,
+                "object_type": object_type,
+                "object_id": str(object_id),
+                "before": before or {},
+                "after": after or {},
+                "request_id": self.request.request_id,
+                "ip_address": self.request.ip_address,
+            },
         )
-    for o in objs:
-        o.pk = ids[getattr(o, key)]
-        o._state.adding = False
-        o._state.db = db
+
+
+def _create(
+    items: Sequence[tuple[ParticipantImport, dict[str, Any]]],
+    *,
+    actor: User | None,
+    now: dt.datetime,
+    programme: Programme | None = None,
+    refused: list[ImportRefused] | None = None,
+) -> tuple[list[tuple[int, Participant | None]], int]:
+    """Insert new participants (checked already) with everything a registration gives them. Returns,
+    for each item, its reserved id and the participant (None when ``refused`` collected a refusal of its
+    history: then nothing of it is written), and how many stage rows were flagged as breaking the rules.
+
+    The whole history is judged in memory first (``stages_build``), so a refused person is not written
+    at all and every participant row is written once, with its final flags. Ids are reserved up front so
+    the businesses, consents, stage rows and audit rows are built before anything is inserted.
+    """
+    if not items:
+        return [], 0
+    w = _Writer(actor, now)
+    ids = ids_reserve(Participant, len(items))
+    people: list[Participant] = []
+    for pk, (row, facts) in zip(ids, items, strict=True):
+        when = row.registered_at or now
+        nik, kelurahan, basis = facts["facts"], facts["kelurahan"], facts["basis"]
+        people.append(
+            instance(
+                Participant,
+                {
+                    "id": pk,
+                    "user_id": row.user.pk if row.user is not None else None,
+                    "nik": nik.nik,
+                    "full_name": row.data.full_name.strip(),
+                    "name_key": name_key(row.data.full_name),
+                    "sex": nik.sex,
+                    "birth_date": nik.birth_date,
+                    "phone": facts["phone"],
+                    "email": row.data.email,
+                    "address": row.data.address.strip(),
+                    "kelurahan_id": kelurahan.code,
+                    "kecamatan_code": kelurahan.code[:8],
+                    "kota_code": kelurahan.code[:5],
+                    "province_code": kelurahan.code[:2],
+                    "domicile_basis": str(basis),
+                    "domicile_since": row.data.domicile_since,
+                    "entry_track": str(row.data.entry_track),
+                    "eligibility_verified_at": when if basis == DomicileBasis.KTP_DKI else None,
+                    "channel": CHANNEL.value,
+                    "registered_on": timezone.localdate(when),
+                    "registered_by_id": w.actor_id or (row.user.pk if row.user is not None else None),
+                    "last_activity_at": when,
+                },
+                {"kelurahan": kelurahan},
+            )
+        )
+    rows_by_pk = {p.pk: row for p, (row, _f) in zip(people, items, strict=True)}
+    registered = _registered_reason()
+    built = stages_build(
+        participants=people,
+        histories=[_history(p, row, registered) for p, (row, _f) in zip(people, items, strict=True)],
+        at=now,
+        programme=programme,
+        consented={p.pk for p in people if ConsentPurpose.PROGRAMME in rows_by_pk[p.pk].data.consents},
+        refused=refused,
+    )
+    accepted = built.participants
+    rows_insert(Participant, accepted)
+    with_business = [(p, rows_by_pk[p.pk].data.business) for p in accepted]
+    with_business = [(p, b) for p, b in with_business if b is not None]
+    businesses: list[Business] = []
+    for business_pk, (p, b) in zip(ids_reserve(Business, len(with_business)), with_business, strict=True):
+        assert b is not None
+        businesses.append(
+            instance(
+                Business,
+                {
+                    "id": business_pk,
+                    "participant_id": p.pk,
+                    "name": b.name.strip(),
+                    "sector": b.sector,
+                    "kbli_code": b.kbli_code,
+                    "started_on": b.started_on,
+                    "workers": b.workers,
+                    "assets": b.assets,
+                    "monthly_turnover": b.monthly_turnover,
+                    "scale": str(business_scale(assets=b.assets, monthly_turnover=b.monthly_turnover)),
+                    "nib": b.nib,
+                },
+            )
+        )
+    registered_on = {p.pk: p.registered_on for p in accepted}
+    figures = [
+        instance(
+            BusinessFigures,
+            {
+                "business_id": b.pk,
+                "measured_on": registered_on[b.participant_id],
+                "assets": b.assets,
+                "monthly_turnover": b.monthly_turnover,
+                "workers": b.workers,
+                "scale": b.scale,
+            },
+        )
+        for b in businesses
+    ]
+    consents: list[Consent] = []
+    events: list[AuditEvent] = []
+    for p in accepted:
+        row = rows_by_pk[p.pk]
+        when = row.registered_at or now
+        consents.extend(
+            instance(
+                Consent,
+                {
+                    "participant_id": p.pk,
+                    "purpose": str(purpose),
+                    "text_version": CONSENT_TEXT_VERSION,
+                    "granted_at": when,
+                },
+            )
+            for purpose in dict.fromkeys(row.data.consents)
+        )
+        events.append(
+            w.event(
+                AuditAction.PARTICIPANT_REGISTERED,
+                PARTICIPANT_TYPE,
+                p.pk,
+                organisation_id=w.organisation_id(access.Action.PARTICIPANT_REGISTER, p.kelurahan_id),
+                actor_id=w.actor_id or (row.user.pk if row.user is not None else None),
+                after={
+                    "channel": CHANNEL.value,
+                    "kelurahan": p.kelurahan_id,
+                    "entry_track": p.entry_track,
+                    "domicile_basis": p.domicile_basis,
+                    "consents": sorted(set(row.data.consents)),
+                },
+            )
+        )
+    rows_insert(Business, businesses)
+    rows_insert(BusinessFigures, figures)
+    rows_insert(Consent, consents)
+    # The registration's audit rows before the stage history's, as a single registration writes them.
+    rows_insert(AuditEvent, events)
+    stages_create_with_history(participants=accepted, histories=[], built=built)
+    kept = {p.pk for p in accepted}
+    for p in accepted:
+        p._state.adding = False
+        p._state.db = router.db_for_write(Participant)
+    return [(p.pk, p if p.pk in kept else None) for p in people], built.recorder.flagged
 
 
 def participants_bulk_create(
@@ -175,129 +420,420 @@ def participants_bulk_create(
         raise ValueError("An account can belong to one participant only.")
     checked = _validated(rows, now)
     programme_default()  # the seven stages exist before the first participant needs them
-    req = context.current()
-    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
-    organisations: dict[str, Organisation | None] = {}
     created: list[Participant] = []
     with transaction.atomic():
         for start in range(0, len(rows), batch_size):
-            chunk = list(
-                zip(rows[start : start + batch_size], checked[start : start + batch_size], strict=True)
+            made, _flagged = _create(
+                list(zip(rows[start : start + batch_size], checked[start : start + batch_size], strict=True)),
+                actor=actor,
+                now=now,
             )
-            people = []
-            for row, facts in chunk:
-                when = row.registered_at or now
-                nik, kelurahan, basis = facts["facts"], facts["kelurahan"], facts["basis"]
-                people.append(
-                    Participant(
-                        user=row.user,
-                        nik=nik.nik,
-                        full_name=row.data.full_name.strip(),
-                        name_key=name_key(row.data.full_name),
-                        sex=nik.sex,
-                        birth_date=nik.birth_date,
-                        phone=facts["phone"],
-                        email=row.data.email,
-                        address=row.data.address.strip(),
-                        kelurahan=kelurahan,
-                        kecamatan_code=kelurahan.code[:8],
-                        kota_code=kelurahan.code[:5],
-                        province_code=kelurahan.code[:2],
-                        domicile_basis=basis,
-                        domicile_since=row.data.domicile_since,
-                        entry_track=row.data.entry_track,
-                        eligibility_verified_at=when if basis == DomicileBasis.KTP_DKI else None,
-                        channel=CHANNEL,
-                        registered_on=timezone.localdate(when),
-                        registered_by_id=actor_id or (row.user.pk if row.user is not None else None),
-                        last_activity_at=when,
-                    )
-                )
-            _insert_keyed(people, key="nik")
-            businesses: list[Business] = []
-            consents: list[Consent] = []
-            events: list[AuditEvent] = []
-            for p, (row, _facts) in zip(people, chunk, strict=True):
-                when = row.registered_at or now
-                b = row.data.business
-                if b is not None:
-                    businesses.append(
-                        Business(
-                            participant=p,
-                            name=b.name.strip(),
-                            sector=b.sector,
-                            kbli_code=b.kbli_code,
-                            started_on=b.started_on,
-                            workers=b.workers,
-                            assets=b.assets,
-                            monthly_turnover=b.monthly_turnover,
-                            scale=business_scale(assets=b.assets, monthly_turnover=b.monthly_turnover),
-                            nib=b.nib,
-                        )
-                    )
-                consents.extend(
-                    Consent(
-                        participant=p, purpose=purpose, text_version=CONSENT_TEXT_VERSION, granted_at=when
-                    )
-                    for purpose in dict.fromkeys(row.data.consents)
-                )
-                if actor is not None and p.kelurahan_id not in organisations:
-                    organisations[p.kelurahan_id] = access.acting_organisation(
-                        actor, access.Action.PARTICIPANT_REGISTER, p.kelurahan_id
-                    )
-                events.append(
-                    AuditEvent(
-                        actor_id=actor_id or (row.user.pk if row.user is not None else None),
-                        organisation=organisations.get(p.kelurahan_id),
-                        action=AuditAction.PARTICIPANT_REGISTERED,
-                        object_type=p._meta.label_lower,
-                        object_id=str(p.pk),
-                        after={
-                            "channel": CHANNEL.value,
-                            "kelurahan": p.kelurahan_id,
-                            "entry_track": p.entry_track,
-                            "domicile_basis": p.domicile_basis,
-                            "consents": sorted(set(row.data.consents)),
-                        },
-                        request_id=req.request_id,
-                        ip_address=req.ip_address,
-                    )
-                )
-            _insert_keyed(businesses, key="participant_id")
-            rows_insert(
-                BusinessFigures,
-                [
-                    BusinessFigures(
-                        business=b,
-                        measured_on=b.participant.registered_on,
-                        assets=b.assets,
-                        monthly_turnover=b.monthly_turnover,
-                        workers=b.workers,
-                        scale=b.scale,
-                    )
-                    for b in businesses
-                ],
-            )
-            rows_insert(Consent, consents)
-            rows_insert(AuditEvent, events)
-            stages_create_with_history(
-                participants=people,
-                histories=[_history(p, row) for p, (row, _facts) in zip(people, chunk, strict=True)],
-                at=now,
-            )
-            created.extend(people)
+            created.extend(p for _pk, p in made if p is not None)
     return created
 
 
-def _history(p: Participant, row: ParticipantImport) -> dict[str, StageTarget]:
-    """Registration's own stage changes (P1, and P4 for a recorded NIB), then the imported history."""
+# --- upsert by NIK --------------------------------------------------------------------------------------
+
+# What an import may change on a participant who is already registered, compared one by one.
+UPDATABLE = (
+    "full_name",
+    "phone",
+    "email",
+    "address",
+    "kelurahan_id",
+    "entry_track",
+    "registered_on",
+)
+_UPDATE_COLUMNS = (
+    "full_name",
+    "name_key",
+    "phone",
+    "email",
+    "address",
+    "kelurahan_id",
+    "kecamatan_code",
+    "kota_code",
+    "province_code",
+    "entry_track",
+    "registered_on",
+    "updated_at",
+)
+# What the comparison reads of a known participant (nothing else: a re-imported file is mostly equal rows).
+_STORED = ("id", "nik", "status", *UPDATABLE)
+
+
+@dataclass
+class UpsertResult:
+    """What became of each row of ``participants_bulk_upsert``, by its index in ``rows``."""
+
+    created: list[int] = field(default_factory=list)
+    updated: list[int] = field(default_factory=list)
+    unchanged: list[int] = field(default_factory=list)
+    # index -> (field, reason in words): rows left out, nothing of them written. The field is a
+    # ``RegistrationInput`` field, a stage code (``P5``) or a stage's level (``P2_level``).
+    refused: dict[int, tuple[str, str]] = field(default_factory=dict)
+    flagged: int = 0  # stage rows written that break today's rules (kept, flagged)
+
+
+def outside_message() -> str:
+    return _(
+        "This NIK belongs to a participant registered outside your area; only the secretariat of their area "
+        "can change their record."
+    )
+
+
+def merged_message() -> str:
+    return _("This NIK belongs to a record merged into another participant; update that participant instead.")
+
+
+def _changes(stored: dict[str, Any], row: ParticipantImport, facts: dict[str, Any]) -> dict[str, Any]:
+    """The updatable fields whose value in ``row`` differs from the stored one (empty values keep)."""
+    data = row.data
+    wanted: dict[str, Any] = {
+        "full_name": data.full_name.strip(),
+        "phone": facts["phone"],
+        "kelurahan_id": facts["kelurahan"].code,
+        "entry_track": str(data.entry_track),
+    }
+    if data.email:
+        wanted["email"] = data.email
+    if data.address.strip():
+        wanted["address"] = data.address.strip()
+    if row.registered_at is not None:
+        wanted["registered_on"] = timezone.localdate(row.registered_at)
+    return {k: v for k, v in wanted.items() if stored[k] != v}
+
+
+def participants_bulk_upsert(
+    *,
+    rows: Sequence[ParticipantImport],
+    checked: Sequence[dict[str, Any]],
+    actor: User | None = None,
+    at: dt.datetime | None = None,
+    programme: Programme | None = None,
+    may_change: Callable[[str], bool] | None = None,
+) -> UpsertResult:
+    """Register the rows whose NIK is new and bring those already registered up to date; call it inside
+    a transaction (an import's batch). ``checked`` holds each row's ``row_check`` result.
+
+    A new NIK is registered exactly as ``participants_bulk_create`` registers it, its stage targets dated
+    at its registration when they carry no date. For a known NIK the row's values are compared with the
+    record: changed fields are written with one ``PARTICIPANT_UPDATED`` audit row (before/after of what
+    changed), a new or different sector with ``BUSINESS_CREATED``/``BUSINESS_UPDATED``, stage targets that
+    differ go through ``stage_history_import`` (audited transitions marked imported; history that breaks
+    today's rules kept and flagged); a row equal to the record writes nothing at all. Rows are refused
+    (nothing of them written, the reason returned) when the rules refuse their history, the record was
+    merged away, or ``may_change`` (kelurahan code → bool) says the actor may not change a participant
+    living there. NIKs must be distinct within ``rows``.
+    """
+    now = at or timezone.now()
+    result = UpsertResult()
+    if not rows:
+        return result
+    niks = [c["facts"].nik for c in checked]
+    if len(set(niks)) != len(niks):
+        raise ValueError("A NIK appears twice in one upsert.")
+    stored: dict[str, dict[str, Any]] = {}
+    for values in _select(Participant, _STORED, "nik", niks):
+        stored[values[1]] = dict(zip(_STORED, values, strict=True))
+    fresh = [i for i, n in enumerate(niks) if n not in stored]
+    known = [i for i, n in enumerate(niks) if n in stored]
+    if fresh:
+        refusals: list[ImportRefused] = []
+        made, flagged = _create(
+            [
+                (
+                    ParticipantImport(
+                        data=rows[i].data,
+                        registered_at=rows[i].registered_at,
+                        user=rows[i].user,
+                        stages=_dated(rows[i].stages, rows[i].registered_at or now),
+                    ),
+                    checked[i],
+                )
+                for i in fresh
+            ],
+            actor=actor,
+            now=now,
+            programme=programme,
+            refused=refusals,
+        )
+        result.flagged += flagged
+        why = {r.participant_id: r for r in refusals}
+        for i, (pk, p) in zip(fresh, made, strict=True):
+            if p is not None:
+                result.created.append(i)
+            else:
+                result.refused[i] = _refusal(why[pk])
+    if known:
+        _update(
+            [(i, rows[i], checked[i], stored[niks[i]]) for i in known],
+            result,
+            actor=actor,
+            now=now,
+            may_change=may_change,
+        )
+    return result
+
+
+def _refusal(exc: ImportRefused) -> tuple[str, str]:
+    """The field a refused history is about (a stage code, or its level) and the rule in words."""
+    return (f"{exc.stage}_level" if exc.code == "level" else exc.stage), exc.rule
+
+
+def _dated(stages: Mapping[str, StageTarget], when: dt.datetime) -> dict[str, StageTarget]:
+    """A new participant's targets without a date happened, as far as the file tells, at registration."""
+    return {
+        code: t if t.at is not None else StageTarget(t.status, t.level, when, t.started_at, t.reason)
+        for code, t in stages.items()
+    }
+
+
+def _update(
+    items: list[tuple[int, ParticipantImport, dict[str, Any], dict[str, Any]]],
+    result: UpsertResult,
+    *,
+    actor: User | None,
+    now: dt.datetime,
+    may_change: Callable[[str], bool] | None,
+) -> None:
+    ids = [stored["id"] for _i, _r, _c, stored in items]
+    statuses: dict[int, dict[str, tuple[str, int | None]]] = {}
+    # By participant only: a filter on the stage code as well leads SQLite's planner (without ANALYZE) to
+    # the (code, status) index, which reads every participant's rows of those stages.
+    wanting_stages = ids if any(row.stages for _i, row, _c, _s in items) else []
+    for pid, code, status, level in _select(
+        ParticipantStage, ("participant_id", "code", "status", "level"), "participant_id", wanting_stages
+    ):
+        statuses.setdefault(pid, {})[code] = (status, level)
+    sectors: dict[int, tuple[int, str, str]] = {}
+    wanting_sector = [stored["id"] for _i, row, _c, stored in items if row.data.business is not None]
+    businesses = _select(
+        Business, ("participant_id", "id", "sector", "name", "created_at"), "participant_id", wanting_sector
+    )
+    # A participant's first business (as ``Business.Meta.ordering`` gives it) is the one a sector updates.
+    for pid, bid, sector, name, _created in sorted(businesses, key=lambda b: (b[0], str(b[4]), b[1])):
+        sectors.setdefault(pid, (bid, sector, name))
+    plans: list[
+        tuple[int, ParticipantImport, dict[str, Any], dict[str, Any], dict[str, Any], dict[str, StageTarget]]
+    ] = []
+    for i, row, facts, stored in items:
+        if stored["status"] == ParticipantStatus.MERGED:
+            result.refused[i] = ("nik", merged_message())
+            continue
+        if may_change is not None and not may_change(stored["kelurahan_id"]):
+            result.refused[i] = ("nik", outside_message())
+            continue
+        changes = _changes(stored, row, facts)
+        current = statuses.get(stored["id"], {})
+        targets = {
+            code: t
+            for code, t in row.stages.items()
+            if code not in current
+            or not (t.status == current[code][0] and t.level in (None, current[code][1]))
+        }
+        b = row.data.business
+        business = sectors.get(stored["id"])
+        if b is not None and (business is None or business[1] != b.sector):
+            changes = {**changes, "sector": b.sector}
+        if not changes and not targets:
+            result.unchanged.append(i)
+            continue
+        plans.append((i, row, facts, stored, changes, targets))
+    if not plans:
+        return
+    refusals: list[ImportRefused] = []
+    moving = [p for p in plans if p[5]]
+    if moving:
+        history = stage_history_import(
+            rows=[ParticipantHistory(participant_id=p[3]["id"], stages=p[5]) for p in moving],
+            actor=actor,
+            at=now,
+            refused=refusals,
+        )
+        result.flagged += history.flagged
+    refused_ids = {r.participant_id: r for r in refusals}
+    w = _Writer(actor, now)
+    people: list[Participant] = []
+    moved: list[Participant] = []
+    events: list[AuditEvent] = []
+    new_businesses: list[tuple[Participant, BusinessInput]] = []
+    changed_businesses: list[tuple[int, str, str, str]] = []  # business, old sector, new, kelurahan
+    for i, row, _facts, stored, changes, _targets in plans:
+        exc = refused_ids.get(stored["id"])
+        if exc is not None:
+            result.refused[i] = _refusal(exc)
+            continue
+        result.updated.append(i)
+        sector = changes.pop("sector", None)
+        fields = {k: v for k, v in stored.items() if k in UPDATABLE} | changes
+        code = fields["kelurahan_id"]
+        p = instance(
+            Participant,
+            {
+                "id": stored["id"],
+                "nik": stored["nik"],
+                "status": stored["status"],
+                **fields,
+                "name_key": name_key(fields["full_name"]),
+                "kecamatan_code": code[:8],
+                "kota_code": code[:5],
+                "province_code": code[:2],
+            },
+        )
+        p._state.adding = False
+        if changes:
+            people.append(p)
+            if "kelurahan_id" in changes or "registered_on" in changes:
+                moved.append(p)
+            events.append(
+                w.event(
+                    AuditAction.PARTICIPANT_UPDATED,
+                    PARTICIPANT_TYPE,
+                    p.pk,
+                    organisation_id=w.organisation_id(access.Action.PARTICIPANT_EDIT, stored["kelurahan_id"]),
+                    before={k: _plain(stored[k]) for k in changes},
+                    after={"channel": CHANNEL.value} | {k: _plain(v) for k, v in changes.items()},
+                )
+            )
+        if sector is not None:
+            b = row.data.business
+            assert b is not None
+            business = sectors.get(stored["id"])
+            if business is None:
+                new_businesses.append((p, b))
+            else:
+                changed_businesses.append((business[0], business[1], str(sector), p.kelurahan_id))
+    counters.participants_changed(moved)
+    rows_update(Participant, people, _UPDATE_COLUMNS)
+    if new_businesses:
+        made = []
+        for bid, (p, b) in zip(ids_reserve(Business, len(new_businesses)), new_businesses, strict=True):
+            made.append(
+                instance(
+                    Business,
+                    {
+                        "id": bid,
+                        "participant_id": p.pk,
+                        "name": b.name.strip(),
+                        "sector": b.sector,
+                        "scale": str(business_scale(assets=b.assets, monthly_turnover=b.monthly_turnover)),
+                        "assets": b.assets,
+                        "monthly_turnover": b.monthly_turnover,
+                        "workers": b.workers,
+                        "nib": b.nib,
+                    },
+                )
+            )
+            events.append(
+                w.event(
+                    AuditAction.BUSINESS_CREATED,
+                    "participants.business",
+                    bid,
+                    organisation_id=w.organisation_id(access.Action.PARTICIPANT_EDIT, p.kelurahan_id),
+                    after={
+                        "participant": p.pk,
+                        "name": b.name.strip(),
+                        "sector": b.sector,
+                        "channel": CHANNEL.value,
+                    },
+                )
+            )
+        rows_insert(Business, made)
+        rows_insert(
+            BusinessFigures,
+            [
+                instance(
+                    BusinessFigures,
+                    {
+                        "business_id": b.pk,
+                        "measured_on": timezone.localdate(now),
+                        "assets": b.assets,
+                        "monthly_turnover": b.monthly_turnover,
+                        "workers": b.workers,
+                        "scale": b.scale,
+                    },
+                )
+                for b in made
+            ],
+        )
+    if changed_businesses:
+        rows_update(
+            Business,
+            [
+                instance(Business, {"id": bid, "sector": sector, "updated_at": now})
+                for bid, _old, sector, _kelurahan in changed_businesses
+            ],
+            ("sector", "updated_at"),
+        )
+        events.extend(
+            w.event(
+                AuditAction.BUSINESS_UPDATED,
+                "participants.business",
+                bid,
+                organisation_id=w.organisation_id(access.Action.PARTICIPANT_EDIT, kelurahan),
+                before={"sector": old},
+                after={"sector": sector, "channel": CHANNEL.value},
+            )
+            for bid, old, sector, kelurahan in changed_businesses
+        )
+    rows_insert(AuditEvent, events)
+
+
+def _select(
+    model: type[Any], columns: Sequence[str], key: str, values: Sequence[Any]
+) -> list[tuple[Any, ...]]:
+    """``columns`` (attribute names) of the rows of ``model`` whose ``key`` is in ``values``, in plain SQL,
+    1,000 values a query: the ORM spends milliseconds building each such query, for 1,000 rows it hands
+    back as they come. Dates come back as dates on every database."""
+    if not values:
+        return []
+    conn = connections[router.db_for_read(model)]
+    q = conn.ops.quote_name
+    opts = model._meta
+    fields = [opts.get_field(c) for c in columns]
+    dates = [i for i, f in enumerate(fields) if f.get_internal_type() == "DateField"]
+    names = ", ".join(q(f.column) for f in fields)
+    out: list[tuple[Any, ...]] = []
+    with conn.cursor() as cursor:
+        for start in range(0, len(values), 1000):
+            chunk = list(values[start : start + 1000])
+            # Names from the model's own metadata; every value is a parameter.
+            sql = "SELECT {} FROM {} WHERE {} IN ({})".format(  # noqa: S608
+                names, q(opts.db_table), q(opts.get_field(key).column), ", ".join(["%s"] * len(chunk))
+            )
+            cursor.execute(sql, chunk)
+            rows = cursor.fetchall()
+            if dates:
+                fixed = []
+                for row in rows:
+                    values_ = list(row)
+                    for i in dates:
+                        if isinstance(values_[i], str):
+                            values_[i] = dt.date.fromisoformat(values_[i])
+                    fixed.append(tuple(values_))
+                rows = fixed
+            out.extend(rows)
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, dt.date) else value
+
+
+def _registered_reason() -> str:
+    return _("Registered (%(channel)s)") % {"channel": RegistrationChannel(CHANNEL).label}
+
+
+def _history(p: Participant, row: ParticipantImport, registered: str | None = None) -> dict[str, StageTarget]:
+    """Registration's own stage changes (P1, and P4 for a recorded NIB), then the imported history.
+    ``registered``: P1's reason, translated once per batch by the caller."""
     when = p.last_activity_at
-    label = RegistrationChannel(CHANNEL).label
     stages: dict[str, StageTarget] = {
         "P1": StageTarget(
             status="completed" if p.eligibility_verified_at else "in_progress",
             at=when,
-            reason=_("Registered (%(channel)s)") % {"channel": label},
+            reason=registered if registered is not None else _registered_reason(),
         )
     }
     b = row.data.business

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kolabora.accounts.models import User
+from kolabora.analytics import counters
 from kolabora.core import access
 from kolabora.core.audit import audit_record
 from kolabora.core.choices import AuditAction
@@ -676,6 +677,7 @@ def participant_merge(
             k.eligibility_verified_at = d.eligibility_verified_at
         d.status = ParticipantStatus.MERGED
         d.merged_into = k
+        counters.participants_changed([d])
         d.save(update_fields=["status", "merged_into", "user", "updated_at"])
         k.save(update_fields=["user", "eligibility_verified_at", "updated_at"])
         audit_record(

@@ -31,9 +31,11 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.text import get_text_list, get_valid_filename
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from kolabora.core.audit import audit_record
@@ -598,6 +600,26 @@ def _me(request: AuthedHttpRequest) -> Participant:
     return participant
 
 
+# Where the participant does each step's work themselves (the steps without one are done with staff).
+STAGE_PAGES = {
+    "P2": ("training:my_training", _lazy("My training")),
+    "P4": ("licensing:mine", _lazy("My licences")),
+    "P5": ("marketing:mine", _lazy("My products and marketing opportunities")),
+    "P6": ("bookkeeping:mine", _lazy("My cash book")),
+    "P7": ("financing:mine", _lazy("Capital: eligibility and referrals")),
+}
+
+
+def _stage_page(code: str) -> dict[str, str] | None:
+    found = STAGE_PAGES.get(code)
+    if found is None:
+        return None
+    try:
+        return {"url": reverse(found[0]), "label": str(found[1])}
+    except NoReverseMatch:
+        return None
+
+
 @login_required
 @require_http_methods(["GET"])
 def progress(request: AuthedHttpRequest) -> HttpResponse:
@@ -608,6 +630,7 @@ def progress(request: AuthedHttpRequest) -> HttpResponse:
     rows = [
         {
             "stage": s,
+            "page": _stage_page(s.code),
             "is_next": upcoming is not None and s.code == upcoming.code,
             "blocked": get_text_list([names.get(c, c) for c in s.blocked_by], _("and")),
             "levels": [
@@ -630,6 +653,7 @@ def progress(request: AuthedHttpRequest) -> HttpResponse:
             "completed": completed,
             "total": len(stages),
             "percent": round(100 * completed / len(stages)) if stages else 0,
+            "upcoming_page": _stage_page(upcoming.code) if upcoming else None,
             "awaiting_verification": participant.eligibility_verified_at is None,
             "tab": "progress",
         },

@@ -35,15 +35,19 @@ and ``bulk_create`` re-renders every row's SQL; for tens of thousands of rows th
 from __future__ import annotations
 
 import datetime as dt
+import json
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import connections, models, router, transaction
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kolabora.analytics import counters
 from kolabora.core import access, context
 from kolabora.core.choices import STAGE_CHANGED
 from kolabora.core.models import AuditEvent
@@ -51,13 +55,14 @@ from kolabora.participants.choices import ConsentPurpose
 from kolabora.participants.models import Consent, Participant
 
 from .choices import ALLOWED, StageStatus
-from .models import ParticipantStage, StageDefinition
+from .models import ParticipantStage, Programme, StageDefinition
 from .services import TransitionRefused, _check
 
 if TYPE_CHECKING:
     from kolabora.accounts.models import User
     from kolabora.organisations.models import Organisation
 
+M = TypeVar("M", bound=models.Model)
 PARTICIPANT_TYPE = "participants.participant"
 STAGE_FIELDS = ("status", "level", "since", "started_at", "completed_at", "reason", "rule_exception")
 CHUNK = 5000
@@ -106,64 +111,144 @@ class ImportRefused(TransitionRefused):
 
 # --- many rows, one statement ------------------------------------------------------------------------
 
-
-# Values whose database form is the value itself, by field type; everything else (dates and times,
-# JSON, decimals, enum members) goes through the field's own ``get_db_prep_save``.
-_SAME_IN_DB: dict[str, type] = {
-    "CharField": str,
-    "TextField": str,
-    "SlugField": str,
-    "EmailField": str,
-    "BooleanField": bool,
-    "IntegerField": int,
-    "SmallIntegerField": int,
-    "BigIntegerField": int,
-    "PositiveIntegerField": int,
-    "PositiveSmallIntegerField": int,
-    "PositiveBigIntegerField": int,
-    "ForeignKey": int,
-}
+# How a value reaches the database, by field type, decided once per model and connection:
+# "same" values go as they are; dates, times and JSON are adapted the way the backend's own operations
+# adapt them, without the per-value checks around them; anything else through the field's
+# ``get_db_prep_save``.
+_SAME_IN_DB = frozenset(
+    {
+        "CharField",
+        "TextField",
+        "SlugField",
+        "EmailField",
+        "BooleanField",
+        "IntegerField",
+        "SmallIntegerField",
+        "BigIntegerField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "PositiveBigIntegerField",
+        "ForeignKey",
+        "OneToOneField",
+        "BigAutoField",
+        "AutoField",
+    }
+)
 Converter = Callable[[Any], Any]
+_UTC = dt.UTC
 
 
-def _converter(f: models.Field[Any, Any], conn: Any) -> Converter:
-    same = _SAME_IN_DB.get(f.get_internal_type())
-    if same is not None:
-        return lambda v: v if type(v) is same or (v is None and f.null) else f.get_db_prep_save(v, conn)
-    if f.get_internal_type() == "DateTimeField":
-        # What DateTimeField.get_db_prep_value does for an aware datetime, without the checks around it.
+def _sqlite_datetime(cache: dict[dt.datetime, str]) -> Converter:
+    # What the SQLite backend's adapt_datetimefield_value writes (UTC, naive, ``str``), memoised: an
+    # import writes the same few moments into many rows.
+    def convert(v: Any) -> Any:
+        if v is None:
+            return None
+        text = cache.get(v)
+        if text is None:
+            text = cache[v] = str(v.astimezone(_UTC).replace(tzinfo=None)) if v.tzinfo else str(v)
+        return text
+
+    return convert
+
+
+def _converter(f: models.Field[Any, Any], conn: Any, cache: dict[dt.datetime, str]) -> Converter | None:
+    kind = f.get_internal_type()
+    if kind in _SAME_IN_DB:
+        # Written as they are: the database drivers take ints, bools and strs (and their enum
+        # subclasses, TextChoices and IntegerChoices members) without help.
+        return None
+    if kind == "DateTimeField":
+        if conn.vendor == "sqlite":
+            return _sqlite_datetime(cache)
         return lambda v: (
-            conn.ops.adapt_datetimefield_value(v)
-            if isinstance(v, dt.datetime) and timezone.is_aware(v)
-            else f.get_db_prep_save(v, conn)
+            v if v is None or (type(v) is dt.datetime and v.tzinfo) else f.get_db_prep_save(v, conn)
         )
+    if kind == "DateField" and conn.vendor in ("sqlite", "postgresql"):
+        if conn.vendor == "sqlite":
+            return lambda v: None if v is None else str(v)
+        return None
+    if kind == "JSONField":
+        encoder = getattr(f, "encoder", None)
+        if conn.vendor == "sqlite":
+            encode = (encoder or json.JSONEncoder)().encode  # what json.dumps(v, cls=encoder) does
+            return lambda v: (None if f.null else "null") if v is None else ("{}" if v == {} else encode(v))
+        return lambda v: conn.ops.adapt_json_value(v, encoder)
     return lambda v: f.get_db_prep_save(v, conn)
 
 
-def _db_values(
-    plan: list[tuple[models.Field[Any, Any], Converter]], obj: models.Model, add: bool
-) -> list[Any]:
-    return [convert(f.pre_save(obj, add)) for f, convert in plan]
+@dataclass(frozen=True)
+class _Plan:
+    attnames: tuple[str, ...]
+    get: Callable[[dict[str, Any]], tuple[Any, ...]]  # an object's raw values, read in one C call
+    converters: tuple[tuple[int, Converter], ...]  # positions whose values need adapting
+    auto_now: tuple[int, ...]  # positions of auto_now / auto_now_add fields
+
+
+def _plan(model: type[models.Model], conn: Any, fields: Sequence[models.Field[Any, Any]], add: bool) -> _Plan:
+    cache: dict[dt.datetime, str] = {}
+    attnames = tuple(str(f.attname) for f in fields)
+    getter = operator.itemgetter(*attnames)
+    converters = tuple(
+        (i, c) for i, c in enumerate(_converter(f, conn, cache) for f in fields) if c is not None
+    )
+    return _Plan(
+        attnames=attnames,
+        get=(lambda d: (getter(d),)) if len(attnames) == 1 else getter,
+        converters=converters,
+        auto_now=tuple(
+            i
+            for i, f in enumerate(fields)
+            if getattr(f, "auto_now", False) or (add and getattr(f, "auto_now_add", False))
+        ),
+    )
+
+
+def _values(plan: _Plan, objs: Sequence[models.Model], now: dt.datetime) -> list[list[Any]]:
+    """Each object's values in database form. ``auto_now`` fields get ``now`` (one moment per statement,
+    set on the objects too, as ``pre_save`` would)."""
+    names = plan.attnames
+    get = plan.get
+    converters = plan.converters
+    out = []
+    for o in objs:
+        d = o.__dict__
+        for i in plan.auto_now:
+            d[names[i]] = now
+        row = list(get(d))
+        for i, convert in converters:
+            row[i] = convert(row[i])
+        out.append(row)
+    return out
 
 
 def rows_insert(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """INSERT ``objs`` with one prepared statement; for rows whose ids the caller does not need.
+    """INSERT ``objs`` in one go; for rows whose ids the caller does not need, or which carry them
+    (``ids_reserve``). PostgreSQL gets them through ``COPY``, SQLite through one prepared statement.
 
     Like ``bulk_create``: no ``save()``, no signals; ``auto_now``/``auto_now_add`` fields are filled.
     """
     if not objs:
         return
     conn = connections[router.db_for_write(model)]
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    with_ids = objs[0].pk is not None
+    fields = [f for f in model._meta.concrete_fields if with_ids or not f.primary_key]
+    plan = _plan(model, conn, fields, True)
     q = conn.ops.quote_name
-    # Only quoted table and column names from the model's own metadata; every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        q(model._meta.db_table), ", ".join(q(str(f.column)) for f in fields), ", ".join(["%s"] * len(fields))
-    )
-    plan = [(f, _converter(f, conn)) for f in fields]
+    table = q(model._meta.db_table)
+    columns = ", ".join(q(str(f.column)) for f in fields)
+    now = timezone.now()
     with conn.cursor() as cursor:
+        if conn.vendor == "postgresql" and len(objs) > 50:
+            # Only quoted table and column names from the model's own metadata; values go as data.
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for start in range(0, len(objs), CHUNK):
+                    for row in _values(plan, objs[start : start + CHUNK], now):
+                        copy.write_row(row)
+            return
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"  # noqa: S608
         for start in range(0, len(objs), CHUNK):
-            cursor.executemany(sql, [_db_values(plan, o, True) for o in objs[start : start + CHUNK]])
+            cursor.executemany(sql, _values(plan, objs[start : start + CHUNK], now))
 
 
 def rows_update(model: type[models.Model], objs: Sequence[models.Model], names: Sequence[str]) -> None:
@@ -180,12 +265,79 @@ def rows_update(model: type[models.Model], objs: Sequence[models.Model], names: 
     sql = "UPDATE {} SET {} WHERE {} = %s".format(  # noqa: S608  (names from the model, values as parameters)
         q(model._meta.db_table), ", ".join(f"{q(str(f.column))} = %s" for f in concrete), q(str(pk.column))
     )
-    plan = [(f, _converter(f, conn)) for f in concrete]
+    plan = _plan(model, conn, concrete, False)
+    now = timezone.now()
     with conn.cursor() as cursor:
         for start in range(0, len(objs), CHUNK):
-            cursor.executemany(
-                sql, [[*_db_values(plan, o, False), o.pk] for o in objs[start : start + CHUNK]]
+            chunk = objs[start : start + CHUNK]
+            values = _values(plan, chunk, now)
+            cursor.executemany(sql, [[*v, o.pk] for v, o in zip(values, chunk, strict=True)])
+
+
+_DEFAULTS: dict[type[models.Model], tuple[dict[str, Any], tuple[tuple[str, Callable[[], Any]], ...]]] = {}
+
+
+def instance(model: type[M], values: Mapping[str, Any], related: Mapping[str, Any] | None = None) -> M:
+    """A new, unsaved ``model`` object from ``values`` keyed by attribute name (``participant_id``), the
+    other fields at their defaults; ``related`` pre-fills related objects (``{"stage": definition}``).
+
+    What ``Model.__init__`` builds, without its per-field work: it costs about a tenth, which matters for
+    hundreds of thousands of rows. No signals (neither does ``bulk_create`` send ``post_init``-dependent
+    ones that this code relies on).
+    """
+    defaults = _DEFAULTS.get(model)
+    if defaults is None:
+        static: dict[str, Any] = {}
+        dynamic: list[tuple[str, Callable[[], Any]]] = []
+        for f in model._meta.concrete_fields:
+            if f.has_default() and callable(f.default):
+                dynamic.append((str(f.attname), f.default))
+            else:
+                static[str(f.attname)] = f.get_default()
+        defaults = _DEFAULTS[model] = (static, tuple(dynamic))
+    obj = model.__new__(model)
+    d = obj.__dict__
+    d.update(defaults[0])
+    for name, make in defaults[1]:
+        d[name] = make()
+    d.update(values)
+    state = ModelState()
+    if related:
+        state.fields_cache = dict(related)
+    d["_state"] = state
+    return obj
+
+
+def ids_reserve(model: type[models.Model], n: int) -> list[int]:
+    """``n`` primary keys for rows the caller is about to insert, so dependent rows can be built first.
+
+    PostgreSQL: from the table's own sequence (safe beside concurrent inserts). SQLite: after the largest
+    key ever handed out, taken under the write lock, which the caller's transaction then holds to its
+    end (SQLite has one writer at a time), so nobody else can take them.
+    """
+    if n <= 0:
+        return []
+    conn = connections[router.db_for_write(model)]
+    table = model._meta.db_table
+    pk = model._meta.pk
+    assert pk is not None
+    column = str(pk.column)
+    with conn.cursor() as cursor:
+        if conn.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, n],
             )
+            return [row[0] for row in cursor.fetchall()]
+        q = conn.ops.quote_name
+        # A write that touches nothing: it takes the write lock for the rest of the transaction.
+        cursor.execute(f"UPDATE {q(table)} SET {q(column)} = {q(column)} WHERE 0")  # noqa: S608
+        cursor.execute(f"SELECT MAX({q(column)}) FROM {q(table)}")  # noqa: S608
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        found = cursor.fetchone()
+        top = max(top, found[0] if found else 0)
+        return list(range(top + 1, top + n + 1))
 
 
 # --- the import ---------------------------------------------------------------------------------------
@@ -204,22 +356,38 @@ def _p1_completes_cleanly(
     )
 
 
-def _targets_check(history: Sequence[ParticipantHistory], now: dt.datetime) -> None:
+_STATUSES = frozenset(StageStatus.values)
+
+
+def _targets_check(
+    history: list[ParticipantHistory], now: dt.datetime, refused: list[ImportRefused] | None = None
+) -> list[ParticipantHistory]:
+    """The histories whose statuses exist; an unknown one raises, or with ``refused`` is set aside."""
     seen: set[int] = set()
+    kept: list[ParticipantHistory] = []
     for h in history:
         if h.participant_id in seen:
             raise ValueError(f"Participant {h.participant_id} appears twice in one import.")
         seen.add(h.participant_id)
+        ok = True
         for code, target in h.stages.items():
-            if target.status not in StageStatus.values:
-                raise ImportRefused(
+            if target.status not in _STATUSES:
+                exc = ImportRefused(
                     _("Unknown status: %(status)s") % {"status": target.status},
                     "status",
                     participant_id=h.participant_id,
                     stage=code,
                 )
+                if refused is None:
+                    raise exc
+                refused.append(exc)
+                ok = False
+                break
             if target.started_at is not None and target.started_at > (target.at or now):
                 raise ValueError(f"Participant {h.participant_id} {code}: started_at is after at.")
+        if ok:
+            kept.append(h)
+    return kept
 
 
 class _Recorder:
@@ -253,28 +421,38 @@ class _Recorder:
         targets: Mapping[str, StageTarget],
         *,
         consented: bool,
-    ) -> None:
+        refused: list[ImportRefused] | None = None,
+    ) -> bool:
+        """Judge every target first, then change the rows: a refused target leaves this participant
+        untouched. Raises ``ImportRefused``, or with ``refused`` appends it there and returns False."""
         pid = participant.pk
         todo: list[tuple[ParticipantStage, StageTarget]] = []
+        unchanged = 0
         for code, target in targets.items():
             row = rows.get(code)
             if row is None:
-                raise ImportRefused(
-                    _("Unknown stage: %(stage)s") % {"stage": code}, "stage", participant_id=pid, stage=code
+                return self._refuse(
+                    ImportRefused(
+                        _("Unknown stage: %(stage)s") % {"stage": code},
+                        "stage",
+                        participant_id=pid,
+                        stage=code,
+                    ),
+                    refused,
                 )
             if target.status == row.status and target.level in (None, row.level):
-                self.unchanged += 1
+                unchanged += 1
             else:
                 todo.append((row, target))
         if not todo:
-            return
+            self.unchanged += unchanged
+            return True
         actor = self.actor
         if actor is not None and not all(access.can_transition(actor, participant, r.code) for r, _t in todo):
             raise PermissionDenied
         # The history as a whole: the targets over the statuses this import leaves alone.
         statuses = {code: r.status for code, r in rows.items()} | {r.code: t.status for r, t in todo}
-        flags = list(participant.rule_flags)
-        latest = participant.last_activity_at
+        judged: list[tuple[ParticipantStage, StageTarget, StageStatus, str, list[str]]] = []
         for row, target in sorted(todo, key=lambda item: item[0].stage.order):
             to = StageStatus(target.status)
             reason = target.reason.strip()
@@ -297,7 +475,14 @@ class _Recorder:
                         names=self._names(row.stage),
                     )
                 except TransitionRefused as exc:
-                    raise ImportRefused(exc.rule, exc.code, participant_id=pid, stage=row.code) from None
+                    return self._refuse(
+                        ImportRefused(exc.rule, exc.code, participant_id=pid, stage=row.code), refused
+                    )
+            judged.append((row, target, to, reason, missing))
+        self.unchanged += unchanged
+        flags = list(participant.rule_flags)
+        latest = participant.last_activity_at
+        for row, target, to, reason, missing in judged:
             when = target.at or self.now
             before = {"stage": row.code, "status": row.status, "level": row.level}
             row.status = to
@@ -324,6 +509,14 @@ class _Recorder:
         participant.rule_flags = flags
         participant.last_activity_at = latest
         self.people_writes.append(participant)
+        return True
+
+    @staticmethod
+    def _refuse(exc: ImportRefused, refused: list[ImportRefused] | None) -> bool:
+        if refused is None:
+            raise exc
+        refused.append(exc)
+        return False
 
     def _event(
         self,
@@ -338,23 +531,27 @@ class _Recorder:
             self.organisations[region] = access.acting_organisation(
                 self.actor, access.Action.STAGE_TRANSITION, region
             )
-        return AuditEvent(
-            actor_id=self.actor_id,
-            organisation=self.organisations.get(region),
-            action=STAGE_CHANGED[row.code],
-            object_type=PARTICIPANT_TYPE,
-            object_id=str(participant.pk),
-            before=before,
-            after={
-                "stage": row.code,
-                "status": str(row.status),
-                "level": row.level,
-                "imported": True,
-                "rule_exception": broke,
+        organisation = self.organisations.get(region)
+        return instance(
+            AuditEvent,
+            {
+                "actor_id": self.actor_id,
+                "organisation_id": organisation.pk if organisation is not None else None,
+                "action": STAGE_CHANGED[row.code],
+                "object_type": PARTICIPANT_TYPE,
+                "object_id": str(participant.pk),
+                "before": before,
+                "after": {
+                    "stage": row.code,
+                    "status": str(row.status),
+                    "level": row.level,
+                    "imported": True,
+                    "rule_exception": broke,
+                },
+                "reason": reason,
+                "request_id": self.request.request_id,
+                "ip_address": self.request.ip_address,
             },
-            reason=reason,
-            request_id=self.request.request_id,
-            ip_address=self.request.ip_address,
         )
 
     def result(self) -> HistoryImportResult:
@@ -379,6 +576,7 @@ def stage_history_import(
     actor: User | None = None,
     at: dt.datetime | None = None,
     batch_size: int = 2000,
+    refused: list[ImportRefused] | None = None,
 ) -> HistoryImportResult:
     """Bring many participants' stages to the imported history, all or nothing.
 
@@ -386,11 +584,11 @@ def stage_history_import(
     is what ``stage_transition(imported=True)`` sees when the stages are applied in the programme's
     order. ``last_activity_at`` moves to the latest ``at`` of a changed stage and never back. ``actor``
     None means the platform itself; otherwise the actor must be allowed to move every changed stage
-    (``PermissionDenied``). Raises ``ImportRefused`` for a target the rules refuse.
+    (``PermissionDenied``). Raises ``ImportRefused`` for a target the rules refuse; with ``refused``, a
+    participant with such a target is left as they are and the refusal appended there instead.
     """
     now = at or timezone.now()
-    history = list(rows)
-    _targets_check(history, now)
+    history = _targets_check(list(rows), now, refused)
     recorder = _Recorder(actor=actor, now=now)
     defs: dict[int, StageDefinition] = {}
     with transaction.atomic():
@@ -429,7 +627,9 @@ def stage_history_import(
                     by_participant.get(h.participant_id, {}),
                     h.stages,
                     consented=participant.pk in consented,
+                    refused=refused,
                 )
+            counters.stages_changed(recorder.stage_writes[first_write[0] :])
             rows_update(ParticipantStage, recorder.stage_writes[first_write[0] :], STAGE_FIELDS)
             rows_update(
                 Participant, recorder.people_writes[first_write[1] :], ("rule_flags", "last_activity_at")
@@ -438,41 +638,102 @@ def stage_history_import(
     return recorder.result()
 
 
+@dataclass
+class StagesBuilt:
+    """New participants' stage rows at their imported history, judged and built in memory, not written.
+
+    ``participants`` are those whose history the rules accept, in the order given (their ``rule_flags``
+    and ``last_activity_at`` already updated in memory), ``rows`` their seven stage rows each, and
+    ``refused`` the refusals of the others (only when the build was asked to collect them).
+    """
+
+    participants: list[Participant]
+    rows: list[ParticipantStage]
+    recorder: _Recorder
+    refused: list[ImportRefused]
+
+
+def stages_build(
+    *,
+    participants: Sequence[Participant],
+    histories: Sequence[Mapping[str, StageTarget]],
+    at: dt.datetime | None = None,
+    programme: Programme | None = None,
+    consented: set[int] | None = None,
+    refused: list[ImportRefused] | None = None,
+) -> StagesBuilt:
+    """Judge new participants' histories and build their stage rows, writing nothing.
+
+    ``participants`` need a primary key (saved, or reserved with ``ids_reserve``), ``last_activity_at``
+    (their registration) and ``rule_flags``. ``consented``: the ids with an open programme consent, when
+    the caller knows them (participants not written yet); otherwise they are read. A refused history
+    raises ``ImportRefused``, or with ``refused`` leaves that participant out and is appended there.
+    """
+    from .services import programme_default
+
+    now = at or timezone.now()
+    pairs = list(zip(participants, histories, strict=True))
+    kept = {
+        h.participant_id
+        for h in _targets_check(
+            [ParticipantHistory(participant_id=p.pk, stages=h) for p, h in pairs], now, refused
+        )
+    }
+    stages = list((programme or programme_default()).stages.select_related("programme").order_by("order"))
+    recorder = _Recorder(actor=None, now=now)
+    if consented is None:
+        consented = _consented(p.pk for p, h in pairs if "P1" in h)
+    built = StagesBuilt(
+        participants=[], rows=[], recorder=recorder, refused=refused if refused is not None else []
+    )
+    for p, targets in pairs:
+        if p.pk not in kept:
+            continue
+        # A new participant's last activity is still their registration, when their rows begin.
+        rows = {
+            s.code: instance(
+                ParticipantStage,
+                {"participant_id": p.pk, "stage_id": s.pk, "code": s.code, "since": p.last_activity_at},
+                {"stage": s},
+            )
+            for s in stages
+        }
+        if recorder.apply(p, rows, targets, consented=p.pk in consented, refused=refused):
+            built.participants.append(p)
+            built.rows.extend(rows.values())
+    return built
+
+
 def stages_create_with_history(
     *,
     participants: Sequence[Participant],
     histories: Sequence[Mapping[str, StageTarget]],
     at: dt.datetime | None = None,
+    built: StagesBuilt | None = None,
 ) -> HistoryImportResult:
     """Give newly created participants their programme's stage rows already at their imported history.
 
     Writes what ``participant_stages_create`` followed by ``stage_history_import`` would (the same rows,
     flags and audit rows, by the same rules), without writing each stage row twice. The participants
     must be saved, have no stage rows yet, and belong to the default programme. System actor only.
-    """
-    from .services import programme_default
 
-    now = at or timezone.now()
-    _targets_check(
-        [
-            ParticipantHistory(participant_id=p.pk, stages=h)
-            for p, h in zip(participants, histories, strict=True)
-        ],
-        now,
+    With ``built`` (from ``stages_build``) the rows are written as built there; the caller has written
+    those participants itself, after the build, with the flags and last activity it gave them.
+    """
+    if built is None:
+        built = stages_build(participants=participants, histories=histories, at=at)
+        people_written = False
+    else:
+        people_written = True
+    recorder = built.recorder
+    new_rows = built.rows
+    # New rows still at "not started" count nowhere (the hook's contract: a missing row and a not-started
+    # one give the same counts), so only the others are handed to it: the same deltas for half the work.
+    counters.stages_changed(
+        [r for r in new_rows if r.status != StageStatus.NOT_STARTED], participants=built.participants
     )
-    stages = list(programme_default().stages.select_related("programme").order_by("order"))
-    recorder = _Recorder(actor=None, now=now)
-    new_rows: list[ParticipantStage] = []
-    consented = _consented(p.pk for p, h in zip(participants, histories, strict=True) if "P1" in h)
-    for p, targets in zip(participants, histories, strict=True):
-        # A new participant's last activity is still their registration, when their rows begin.
-        rows = {
-            s.code: ParticipantStage(participant_id=p.pk, stage=s, code=s.code, since=p.last_activity_at)
-            for s in stages
-        }
-        new_rows.extend(rows.values())
-        recorder.apply(p, rows, targets, consented=p.pk in consented)
     rows_insert(ParticipantStage, new_rows)
-    rows_update(Participant, recorder.people_writes, ("rule_flags", "last_activity_at"))
+    if not people_written:
+        rows_update(Participant, recorder.people_writes, ("rule_flags", "last_activity_at"))
     rows_insert(AuditEvent, recorder.events)
     return recorder.result()

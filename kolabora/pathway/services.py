@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kolabora.analytics import counters
 from kolabora.core import access
 from kolabora.core.audit import audit_record
 from kolabora.core.choices import STAGE_CHANGED
@@ -100,6 +101,7 @@ def participant_stages_create(
         opened.started_at = at
         if p1 == StageStatus.COMPLETED:
             opened.completed_at = at
+    counters.stages_changed(rows, participants=[participant])
     ParticipantStage.objects.bulk_create(rows)
     if opened is not None:
         audit_record(
@@ -285,6 +287,7 @@ def stage_transition(
             row.started_at = row.started_at or now
         if missing:
             row.rule_exception = True
+        counters.stage_changed(row)
         row.save(
             update_fields=[
                 "status",

@@ -55,12 +55,14 @@ def test_demo_accounts_share_the_documented_password() -> None:
 @pytest.mark.django_db
 def test_sweep_expires_agreements() -> None:
     call_command("demo", "--no-serve", "--participants", "50", stdout=io.StringIO())
-    Agreement.objects.filter(status=AgreementStatus.ACTIVE).update(
-        ends_on="2020-12-31", starts_on="2020-01-01"
-    )
+    active = Agreement.objects.filter(status=AgreementStatus.ACTIVE)
+    ended = active.count()
+    assert ended >= 3
+    active.update(ends_on="2020-12-31", starts_on="2020-01-01")
     out = io.StringIO()
     call_command("sweep", stdout=out)
-    assert "agreements expired: 3" in out.getvalue()
+    assert f"agreements expired: {ended}" in out.getvalue()
+    assert not Agreement.objects.filter(status=AgreementStatus.ACTIVE).exists()
 
 
 def test_production_settings_pass_the_deploy_check(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from kolabora.accounts.models import User
@@ -21,7 +21,7 @@ from kolabora.core.testing import make_member, make_org, make_user
 from kolabora.handoffs.choices import HandoffStatus
 from kolabora.handoffs.models import Handoff
 from kolabora.handoffs.services import handoff_finish, handoff_open, handoff_reassign
-from kolabora.handoffs.tasks import OVERDUE_KIND, mark_overdue_handoffs
+from kolabora.handoffs.tasks import OVERDUE_KIND, _work_link, mark_overdue_handoffs
 from kolabora.notifications.models import Notification
 from kolabora.organisations.choices import OrganisationType, Role
 from kolabora.organisations.models import Membership, Organisation
@@ -132,11 +132,7 @@ def test_the_sweep_notes_each_overdue_step_once_and_tells_its_holders_once(
     assert note is not None
     assert "Pemeriksaan kelengkapan" in note.subject and str(overdue.due_on.year) in note.subject
     assert office.org.name in note.body
-    try:
-        inbox = reverse("licensing:inbox")
-    except NoReverseMatch:
-        inbox = "/"
-    assert note.link == inbox
+    assert note.link == reverse("core:home")  # a subject without a work page of its own: the work list
 
     with django_capture_on_commit_callbacks(execute=True):
         assert mark_overdue_handoffs.call() == 0
@@ -201,3 +197,17 @@ def test_reassigning_is_audited_and_only_to_someone_of_the_holding_organisation(
     handoff_finish(handoff=h, actor=office.officer, outcome="Selesai")
     with pytest.raises(ValidationError):
         handoff_reassign(handoff=h, assignee=office.officer, actor=office.officer)
+
+
+@pytest.mark.parametrize(
+    ("subject_type", "expected"),
+    [
+        ("licensing.licenceapplication", "/perizinan/kotak-masuk/"),
+        ("marketing.curationreview", "/pemasaran/kurasi/"),
+        ("financing.referral", "/permodalan/rujukan/7/"),
+        ("governance.feedback", "/tata-kelola/umpan-balik/7/"),
+        ("unknown.thing", "/"),
+    ],
+)
+def test_an_overdue_notice_links_to_where_the_step_is_worked(subject_type: str, expected: str) -> None:
+    assert _work_link(Handoff(subject_type=subject_type, subject_id=7)) == expected

@@ -1,0 +1,1 @@
+"""Reads of governance: scopes, accountability, the network, assessments and feedback."""
