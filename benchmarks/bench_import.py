@@ -9,8 +9,10 @@ nobody uses, a date that does not exist) plus a few NIKs repeated.
 
 Each measured run is a child process that imports one file with ``kolabora.bulkdata`` exactly as
 ``kolabora import participants FILE`` does (upload check, row count, batches with checkpoints,
-rejection rows) and reports its wall time, CPU time and peak resident memory
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``). Runs:
+rejection rows) and reports its wall time, its own CPU time (rows per CPU-second is the figure that
+does not depend on what else runs on the machine; PostgreSQL's CPU is not in it), its peak resident
+memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss`` and the kernel's ``VmHWM``) and its resident memory
+before and at 10, 50 and 90 % of the file (flat memory: these stay level). Runs:
 
 - ``xlsx-new``: the 400k xlsx into an empty database (every row registers a participant);
 - ``xlsx-again``: the same file a second time (every row compared, nothing written);
