@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kolabora.participants.bulk import ParticipantImport, row_check
+from kolabora.participants.bulk import ParticipantImport, quick_check, row_check
 from kolabora.participants.choices import ConsentPurpose, EntryTrack
 from kolabora.participants.services import BusinessInput, RegistrationInput
 from kolabora.pathway.bulk import StageTarget
@@ -61,6 +61,15 @@ class Rejection:
     column: str
     value: str
     message: str
+
+
+class Deferred:
+    """A row that ``RowReader.read(row, quick=True)`` leaves to ``read(row)``."""
+
+    __slots__ = ()
+
+
+DEFERRED = Deferred()
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,8 +147,18 @@ class RowReader:
             found = self._regions[code] = self.may_import(code)
         return found
 
-    def read(self, row: Row) -> Accepted | list[Rejection] | None:
-        """The participant in ``row``; its rejections; or None for an empty row (skipped)."""
+    def preload(self) -> None:
+        """Decide now, for every kelurahan of the programme, whether the importer may bring people of
+        it in, so that ``read(row, quick=True)`` needs no database (it then runs in a reading thread)."""
+        for code in self.kelurahan:
+            self._allowed(code)
+
+    def read(self, row: Row, *, quick: bool = False) -> Accepted | list[Rejection] | Deferred | None:
+        """The participant in ``row``; its rejections; or None for an empty row (skipped).
+
+        ``quick``: without touching the database: a row that fails the checks that need none, or whose
+        kelurahan was not ``preload``-ed, comes back as ``DEFERRED``, for ``read(row)`` to give its
+        rejections in a registration form's words."""
         cells = row.cells
         if all(_blank(cells[i]) for i in self.indexes if i < len(cells)):
             return None
@@ -199,6 +218,8 @@ class RowReader:
             business=business,
             consents=[ConsentPurpose.PROGRAMME],
         )
+        if quick and data.kelurahan_code in self.kelurahan and data.kelurahan_code not in self._regions:
+            return DEFERRED
         if data.kelurahan_code in self.kelurahan and not self._allowed(data.kelurahan_code):
             self._reject(
                 row,
@@ -214,8 +235,13 @@ class RowReader:
                 problems,
             )
         facts: dict[str, Any] | None = None
+        if quick:
+            facts = quick_check(data, self.kelurahan, registered or self.today)
+            if facts is None:
+                return DEFERRED
         try:
-            facts = row_check(data, kelurahan=self.kelurahan, day=registered or self.today)
+            if facts is None:
+                facts = row_check(data, kelurahan=self.kelurahan, day=registered or self.today)
         except ValidationError as exc:
             for key, messages in exc.message_dict.items():
                 name = ERROR_FIELD.get(key, key)

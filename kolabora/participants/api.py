@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, cast
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from kolabora.api.errors import ApiError
-from kolabora.api.schemas import ERRORS
+from kolabora.api.schemas import ERRORS, FieldError
 from kolabora.core import access
 from kolabora.core.access import Action
 from kolabora.core.audit import audit_record
@@ -26,6 +26,7 @@ from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.services import TransitionRefused, programme_default, stage_transition
 
 from . import selectors, services
+from .bulk import BATCH_MAX, participants_register_batch
 from .choices import RegistrationChannel
 from .models import Participant
 
@@ -60,6 +61,25 @@ class ParticipantIn(Schema):
     entry_track: str
     business: BusinessIn | None = None
     consents: list[str] = []
+
+
+class BatchIn(Schema):
+    # The bounds are checked by the endpoint, which answers in the caller's language; the schema shows them.
+    participants: list[ParticipantIn] = Field(json_schema_extra={"minItems": 1, "maxItems": BATCH_MAX})
+
+
+class BatchItemOut(Schema):
+    index: int
+    status: int
+    id: int | None
+    nik_masked: str | None
+    errors: list[FieldError]
+
+
+class BatchOut(Schema):
+    created: int
+    refused: int
+    results: list[BatchItemOut]
 
 
 class RegionRef(Schema):
@@ -226,8 +246,18 @@ def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status
     # Decided on the code itself (region codes nest by prefix); whether it exists is validated below.
     if not access.can_in_region(user, Action.PARTICIPANT_REGISTER, payload.kelurahan_code):
         raise ApiError(403, _("This kelurahan lies outside your organisation's region."))
+    data = _registration_input(payload)
+    try:
+        participant = services.participant_register(data=data, actor=user, channel=RegistrationChannel.API)  # type: ignore[arg-type]
+    except services.DuplicateNik as exc:
+        raise ApiError(409, str(exc), [{"field": "nik", "message": str(exc)}]) from None
+    # The service's own instance (kelurahan attached) answers; its stages and businesses are read below.
+    return Status(201, participant_out(user, participant))
+
+
+def _registration_input(payload: ParticipantIn) -> services.RegistrationInput:
     b = payload.business
-    data = services.RegistrationInput(
+    return services.RegistrationInput(
         nik=payload.nik,
         full_name=payload.full_name,
         phone=payload.phone,
@@ -240,12 +270,67 @@ def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status
         consents=list(payload.consents),
         business=services.BusinessInput(**b.dict()) if b is not None else None,
     )
-    try:
-        participant = services.participant_register(data=data, actor=user, channel=RegistrationChannel.API)  # type: ignore[arg-type]
-    except services.DuplicateNik as exc:
-        raise ApiError(409, str(exc), [{"field": "nik", "message": str(exc)}]) from None
-    # The service's own instance (kelurahan attached) answers; its stages and businesses are read below.
-    return Status(201, participant_out(user, participant))
+
+
+# What became of a batch item, as the status the single registration endpoint would have answered.
+BATCH_STATUS = {"created": 201, "duplicate": 409, "invalid": 422, "outside": 403}
+
+
+@router.post("/participants/batch", response={200: BatchOut, **ERRORS})
+def register_participants_batch(request: HttpRequest, payload: BatchIn) -> BatchOut:
+    """Register up to 500 participants in one request (a kecamatan's own registration app, the
+    JakPreneur portal). Body: `{"participants": [<the body of POST /participants>, ...]}`, 1 to 500 items;
+    more or none is 422 for the whole request, as is an item that does not fit the schema.
+
+    Each item is judged on its own, as `POST /participants` would judge it if the items were sent one
+    after another, and a refused item does not hold the others back: nothing of it is written. The
+    answer is 200 with `created` and `refused` counts and one result per item, in the order sent:
+    `{"index": i, "status": 201|409|422|403, "id": ..., "nik_masked": ..., "errors": [{"field": ...,
+    "message": ...}]}`.
+
+    - **201**: registered; `id` and `nik_masked` are the new participant's.
+    - **409**: the NIK is registered already, or an earlier item of this batch registers it (the message
+      names that item). The existing participant's id is not given.
+    - **422**: the item's fields fail the registration checks; `errors` names each field with its message.
+    - **403**: the kelurahan lies outside the caller's region.
+
+    `id` and `nik_masked` are null except for 201. A registration through a batch writes exactly what
+    `POST /participants` writes (channel `api`). The caller needs the right to register participants
+    (403 for the whole request otherwise).
+    """
+    user = request.user
+    if not access.can(user, Action.PARTICIPANT_REGISTER):
+        raise PermissionDenied
+    count = len(payload.participants)
+    if count > BATCH_MAX:
+        message = _(
+            "A batch holds at most %(max)s registrations; this one has %(count)s. Send the rest in "
+            "another batch."
+        ) % {"max": BATCH_MAX, "count": count}
+        raise ApiError(422, message, [{"field": "participants", "message": message}])
+    if count == 0:
+        message = _("A batch needs at least one registration.")
+        raise ApiError(422, message, [{"field": "participants", "message": message}])
+    outcomes = participants_register_batch(
+        items=[_registration_input(item) for item in payload.participants],
+        actor=cast("User", user),
+        channel=RegistrationChannel.API,
+        # Decided on the code itself (region codes nest by prefix), as for a single registration.
+        may_register=lambda code: access.can_in_region(user, Action.PARTICIPANT_REGISTER, code),
+    )
+    # Answered from the service's own instances: no query per participant.
+    results = [
+        BatchItemOut(
+            index=i,
+            status=BATCH_STATUS[o.result],
+            id=o.participant.pk if o.participant is not None else None,
+            nik_masked=o.participant.nik_masked if o.participant is not None else None,
+            errors=[FieldError(field=name, message=message) for name, message in o.errors.items()],
+        )
+        for i, o in enumerate(outcomes)
+    ]
+    created = sum(1 for r in results if r.status == 201)
+    return BatchOut(created=created, refused=len(results) - created, results=results)
 
 
 @router.get("/participants", response={200: ParticipantPage, **ERRORS})

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connections, router, transaction
+from django.db import IntegrityError, connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -181,6 +181,14 @@ def _validated(rows: Sequence[ParticipantImport], now: dt.datetime) -> list[dict
     return checked
 
 
+def quick_check(
+    data: RegistrationInput, kelurahan: Mapping[str, Region], day: dt.date
+) -> dict[str, Any] | None:
+    """``row_check``'s result when every check passes, None otherwise; touches no database (an import
+    checks rows in a reading thread while its own thread writes the batch before)."""
+    return _quick(data, kelurahan, day)
+
+
 def row_check(data: RegistrationInput, *, kelurahan: Mapping[str, Region], day: dt.date) -> dict[str, Any]:
     """``registration_validate``'s result for one import row, from ``_quick`` (no queries) when every
     check passes; otherwise ``registration_validate`` raises its ``ValidationError``, in the words a
@@ -203,8 +211,9 @@ class _Writer:
     """Builds the rows of a batch as model objects without ``Model.__init__`` (``pathway.bulk.instance``)
     and the audit rows, with the actor's organisation per kelurahan looked up once."""
 
-    def __init__(self, actor: User | None, now: dt.datetime) -> None:
+    def __init__(self, actor: User | None, now: dt.datetime, channel: str = CHANNEL) -> None:
         self.actor = actor
+        self.channel = str(channel)
         self.actor_id = actor.pk if actor is not None and actor.is_authenticated else None
         self.now = now
         self.request = context.current()
@@ -253,6 +262,7 @@ def _create(
     now: dt.datetime,
     programme: Programme | None = None,
     refused: list[ImportRefused] | None = None,
+    channel: str = CHANNEL,
 ) -> tuple[list[tuple[int, Participant | None]], int]:
     """Insert new participants (checked already) with everything a registration gives them. Returns,
     for each item, its reserved id and the participant (None when ``refused`` collected a refusal of its
@@ -264,7 +274,7 @@ def _create(
     """
     if not items:
         return [], 0
-    w = _Writer(actor, now)
+    w = _Writer(actor, now, channel)
     ids = ids_reserve(Participant, len(items))
     people: list[Participant] = []
     for pk, (row, facts) in zip(ids, items, strict=True):
@@ -292,7 +302,7 @@ def _create(
                     "domicile_since": row.data.domicile_since,
                     "entry_track": str(row.data.entry_track),
                     "eligibility_verified_at": when if basis == DomicileBasis.KTP_DKI else None,
-                    "channel": CHANNEL.value,
+                    "channel": w.channel,
                     "registered_on": timezone.localdate(when),
                     "registered_by_id": w.actor_id or (row.user.pk if row.user is not None else None),
                     "last_activity_at": when,
@@ -300,19 +310,20 @@ def _create(
                 {"kelurahan": kelurahan},
             )
         )
-    rows_by_pk = {p.pk: row for p, (row, _f) in zip(people, items, strict=True)}
-    registered = _registered_reason()
+    rows_by_pk = {p.id: row for p, (row, _f) in zip(people, items, strict=True)}
+    registered = _registered_reason(channel)
     built = stages_build(
         participants=people,
         histories=[_history(p, row, registered) for p, (row, _f) in zip(people, items, strict=True)],
         at=now,
         programme=programme,
-        consented={p.pk for p in people if ConsentPurpose.PROGRAMME in rows_by_pk[p.pk].data.consents},
+        consented={p.id for p in people if ConsentPurpose.PROGRAMME in rows_by_pk[p.id].data.consents},
         refused=refused,
+        imported=w.channel == RegistrationChannel.IMPORT,
     )
     accepted = built.participants
     rows_insert(Participant, accepted)
-    with_business = [(p, rows_by_pk[p.pk].data.business) for p in accepted]
+    with_business = [(p, rows_by_pk[p.id].data.business) for p in accepted]
     with_business = [(p, b) for p, b in with_business if b is not None]
     businesses: list[Business] = []
     for business_pk, (p, b) in zip(ids_reserve(Business, len(with_business)), with_business, strict=True):
@@ -322,7 +333,7 @@ def _create(
                 Business,
                 {
                     "id": business_pk,
-                    "participant_id": p.pk,
+                    "participant_id": p.id,
                     "name": b.name.strip(),
                     "sector": b.sector,
                     "kbli_code": b.kbli_code,
@@ -335,12 +346,12 @@ def _create(
                 },
             )
         )
-    registered_on = {p.pk: p.registered_on for p in accepted}
+    registered_on = {p.id: p.registered_on for p in accepted}
     figures = [
         instance(
             BusinessFigures,
             {
-                "business_id": b.pk,
+                "business_id": b.id,
                 "measured_on": registered_on[b.participant_id],
                 "assets": b.assets,
                 "monthly_turnover": b.monthly_turnover,
@@ -353,13 +364,13 @@ def _create(
     consents: list[Consent] = []
     events: list[AuditEvent] = []
     for p in accepted:
-        row = rows_by_pk[p.pk]
+        row = rows_by_pk[p.id]
         when = row.registered_at or now
         consents.extend(
             instance(
                 Consent,
                 {
-                    "participant_id": p.pk,
+                    "participant_id": p.id,
                     "purpose": str(purpose),
                     "text_version": CONSENT_TEXT_VERSION,
                     "granted_at": when,
@@ -371,11 +382,11 @@ def _create(
             w.event(
                 AuditAction.PARTICIPANT_REGISTERED,
                 PARTICIPANT_TYPE,
-                p.pk,
+                p.id,
                 organisation_id=w.organisation_id(access.Action.PARTICIPANT_REGISTER, p.kelurahan_id),
                 actor_id=w.actor_id or (row.user.pk if row.user is not None else None),
                 after={
-                    "channel": CHANNEL.value,
+                    "channel": w.channel,
                     "kelurahan": p.kelurahan_id,
                     "entry_track": p.entry_track,
                     "domicile_basis": p.domicile_basis,
@@ -389,11 +400,11 @@ def _create(
     # The registration's audit rows before the stage history's, as a single registration writes them.
     rows_insert(AuditEvent, events)
     stages_create_with_history(participants=accepted, histories=[], built=built)
-    kept = {p.pk for p in accepted}
+    kept = {p.id for p in accepted}
     for p in accepted:
         p._state.adding = False
         p._state.db = router.db_for_write(Participant)
-    return [(p.pk, p if p.pk in kept else None) for p in people], built.recorder.flagged
+    return [(p.id, p if p.id in kept else None) for p in people], built.recorder.flagged
 
 
 def participants_bulk_create(
@@ -430,6 +441,148 @@ def participants_bulk_create(
             )
             created.extend(p for _pk, p in made if p is not None)
     return created
+
+
+# --- many registrations in one request ----------------------------------------------------------------
+
+
+@dataclass
+class BatchOutcome:
+    """What became of one registration of a batch: ``created`` with the participant, ``duplicate``
+    (the NIK is registered already, or repeated earlier in the batch), ``invalid`` with the field
+    errors a registration form would show, or ``outside`` (a kelurahan beyond the actor's region).
+
+    ``existing_id`` is the registered participant a ``duplicate`` collides with (None for a repeat within
+    the batch); it is for the platform's own callers, not for the partner that sent the batch."""
+
+    result: str
+    participant: Participant | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    existing_id: int | None = None
+
+
+BATCH_MAX = 500
+
+
+def repeated_message(index: int) -> str:
+    return _("This NIK is already in this batch, at item %(index)s; a person is registered once.") % {
+        "index": index
+    }
+
+
+def _nik_plain(raw: str) -> str:
+    """The NIK as ``nik_check`` reads it (spaces, dots and dashes removed), also when it is invalid."""
+    return "".join(c for c in raw or "" if not (c.isspace() or c in ".-"))
+
+
+def participants_register_batch(
+    *,
+    items: Sequence[RegistrationInput],
+    actor: User | None,
+    channel: str = RegistrationChannel.API,
+    may_register: Callable[[str], bool] | None = None,
+    at: dt.datetime | None = None,
+) -> list[BatchOutcome]:
+    """Register each of ``items`` as ``participant_register`` would, answering for each one on its own:
+    a bad or known registration does not hold the others back, and nothing of it is written.
+
+    Each item is judged as if the items were registered one after another, in order: a kelurahan
+    ``may_register(kelurahan_code)`` refuses is ``outside`` (checked first, as the API does); a NIK that
+    is registered already, or that an earlier item of the batch registers, is a ``duplicate``, also when
+    other fields are wrong (``participant_register`` answers a known NIK before the form's errors);
+    otherwise a failed check is ``invalid`` with ``registration_validate``'s messages. The caller has
+    checked that the actor may register at all.
+
+    The valid ones are written together (``_create``: the same participant, business, figures, consents,
+    seven stage rows with P1 opened, and the same audit rows as one registration writes, with
+    ``channel``; P1's change is not marked imported unless the channel is ``import``). When another
+    registration of the same NIK commits while this batch is being written, the unique index refuses the
+    write; the batch is then judged again and written once.
+    """
+    if len(items) > BATCH_MAX:
+        raise ValueError(f"At most {BATCH_MAX} registrations a batch.")
+    if any(data.password or data.documents for data in items):
+        raise ValueError("A batch creates no accounts and stores no documents.")
+    now = at or timezone.now()
+    day = timezone.localdate(now)
+    kelurahan = kelurahan_map()
+    conn = connections[router.db_for_write(Participant)]
+    for attempt in range(2):
+        outcomes: list[BatchOutcome | None] = [None] * len(items)
+        valid: list[tuple[int, dict[str, Any]]] = []
+        seen: dict[str, int] = {}  # NIK -> the item that registers it
+        repeats: dict[int, str] = {}  # item -> the NIK an earlier item registers
+        failed: dict[int, tuple[str, dict[str, str]]] = {}  # item -> its NIK as written, its errors
+        for i, data in enumerate(items):
+            code = (data.kelurahan_code or "").strip()
+            if may_register is not None and code and not may_register(code):
+                outcomes[i] = BatchOutcome(
+                    "outside",
+                    errors={"kelurahan_code": _("This kelurahan lies outside your organisation's region.")},
+                )
+                continue
+            try:
+                facts = row_check(data, kelurahan=kelurahan, day=day)
+            except ValidationError as exc:
+                nik = _nik_plain(data.nik)
+                if nik in seen:
+                    repeats[i] = nik
+                else:
+                    failed[i] = (nik, {k: v[0] for k, v in exc.message_dict.items()})
+                continue
+            nik = facts["facts"].nik
+            if nik in seen:
+                repeats[i] = nik
+                continue
+            seen[nik] = i
+            valid.append((i, facts))
+        # One query for every NIK the batch names: those to register, and those of the items that failed
+        # their checks (a known NIK is answered before the form's errors, as ``participant_register`` does).
+        asked = list(seen.keys() | {nik for nik, _e in failed.values() if len(nik) == 16})
+        known = dict(Participant.objects.filter(nik__in=asked).values_list("nik", "pk")) if asked else {}
+        for i, (nik, errors) in failed.items():
+            if nik in known:
+                outcomes[i] = BatchOutcome(
+                    "duplicate", errors={"nik": duplicate_message()}, existing_id=known[nik]
+                )
+            else:
+                outcomes[i] = BatchOutcome("invalid", errors=errors)
+        for i, nik in [*((i, f["facts"].nik) for i, f in valid), *repeats.items()]:
+            if nik in known:
+                outcomes[i] = BatchOutcome(
+                    "duplicate", errors={"nik": duplicate_message()}, existing_id=known[nik]
+                )
+            elif i in repeats:
+                outcomes[i] = BatchOutcome("duplicate", errors={"nik": repeated_message(seen[nik])})
+        valid = [(i, f) for i, f in valid if f["facts"].nik not in known]
+        refusals: list[ImportRefused] = []
+        try:
+            # ``rows_insert`` sends large batches through the driver's COPY, whose errors are the driver's
+            # own; ``wrap_database_errors`` turns them into Django's, as the ORM's own statements are.
+            with transaction.atomic(), conn.wrap_database_errors:
+                made, _flagged = _create(
+                    [(ParticipantImport(data=items[i], registered_at=now), f) for i, f in valid],
+                    actor=actor,
+                    now=now,
+                    refused=refusals,
+                    channel=channel,
+                )
+        except IntegrityError:
+            # A NIK registered by someone else meanwhile: the unique index refused the whole batch.
+            if attempt:
+                raise
+            continue
+        why = {r.participant_id: r for r in refusals}
+        for (i, _f), (pk, p) in zip(valid, made, strict=True):
+            if p is None:
+                name, rule = _refusal(why[pk])
+                outcomes[i] = BatchOutcome("invalid", errors={name: rule})
+            else:
+                outcomes[i] = BatchOutcome("created", participant=p)
+        done = [o for o in outcomes if o is not None]
+        assert len(done) == len(items)
+        return done
+    raise AssertionError("unreachable")
 
 
 # --- upsert by NIK --------------------------------------------------------------------------------------
@@ -821,8 +974,8 @@ def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _registered_reason() -> str:
-    return _("Registered (%(channel)s)") % {"channel": RegistrationChannel(CHANNEL).label}
+def _registered_reason(channel: str = CHANNEL) -> str:
+    return _("Registered (%(channel)s)") % {"channel": RegistrationChannel(channel).label}
 
 
 def _history(p: Participant, row: ParticipantImport, registered: str | None = None) -> dict[str, StageTarget]:

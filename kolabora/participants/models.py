@@ -57,18 +57,29 @@ class Participant(BaseModel):
     phone = models.CharField(_("phone"), max_length=16, help_text=_("E.164, e.g. +6281234567890"))
     email = models.EmailField(_("email"), blank=True)
     address = models.TextField(_("address"), blank=True)
+    # Indexed by ``participant_kel_idx`` (kelurahan, -id), which leads with it.
     kelurahan = models.ForeignKey(
-        "regions.Region", verbose_name=_("kelurahan"), on_delete=models.PROTECT, related_name="+"
+        "regions.Region",
+        verbose_name=_("kelurahan"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     kecamatan_code = models.CharField(_("kecamatan code"), max_length=8, editable=False)
     kota_code = models.CharField(_("kota code"), max_length=5, editable=False)
-    province_code = models.CharField(_("province code"), max_length=2, db_index=True, editable=False)
+    # Not indexed: the programme has one province, so an index on it would select every row.
+    province_code = models.CharField(_("province code"), max_length=2, editable=False)
     domicile_basis = models.CharField(_("domicile basis"), max_length=20, choices=DomicileBasis.choices)
     domicile_since = models.DateField(_("living in Jakarta since"), null=True, blank=True)
     entry_track = models.CharField(_("entry track"), max_length=12, choices=EntryTrack.choices, db_index=True)
     eligibility_verified_at = models.DateTimeField(_("eligibility verified at"), null=True, blank=True)
     eligibility_verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # partial index below: most rows have none
     )
     channel = models.CharField(_("registered through"), max_length=10, choices=RegistrationChannel.choices)
     registered_on = models.DateField(_("registered on"), db_index=True)
@@ -86,6 +97,7 @@ class Participant(BaseModel):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # partial index below: most rows have none
     )
     # History that breaks today's rules (e.g. marketed before licensed) is kept and flagged, never refused.
     rule_flags = models.JSONField(_("rule flags"), default=list, blank=True)
@@ -98,6 +110,17 @@ class Participant(BaseModel):
             models.Index(fields=["kota_code", "-id"], name="participant_kota_idx"),
             models.Index(fields=["kelurahan", "-id"], name="participant_kel_idx"),
             models.Index(fields=["name_key", "birth_date", "kelurahan"], name="participant_dupe_idx"),
+            # Only the rows that have one: an import of a million rows then adds nothing to these.
+            models.Index(
+                fields=["eligibility_verified_by"],
+                name="participant_verified_by_idx",
+                condition=Q(eligibility_verified_by__isnull=False),
+            ),
+            models.Index(
+                fields=["merged_into"],
+                name="participant_merged_into_idx",
+                condition=Q(merged_into__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(nik__regex=r"^[0-9]{16}$"), name="participant_nik_16_digits"),

@@ -105,10 +105,13 @@ class ParticipantStage(models.Model):
     but that came in as imported history.
     """
 
+    # Neither key has an index of its own: ``participant_stage_unique`` leads with the participant, and a
+    # programme has a handful of stages, so an index on the stage alone would be read by nothing. Every
+    # participant has a row per stage: each index here is millions of entries written by an import.
     participant = models.ForeignKey(
-        "participants.Participant", on_delete=models.CASCADE, related_name="stages"
+        "participants.Participant", on_delete=models.CASCADE, related_name="stages", db_index=False
     )
-    stage = models.ForeignKey(StageDefinition, on_delete=models.PROTECT, related_name="+")
+    stage = models.ForeignKey(StageDefinition, on_delete=models.PROTECT, related_name="+", db_index=False)
     code = models.CharField(_("stage"), max_length=4)
     status = models.CharField(
         _("status"), max_length=12, choices=StageStatus.choices, default=StageStatus.NOT_STARTED

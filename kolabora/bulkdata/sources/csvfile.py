@@ -113,8 +113,13 @@ def csv_rows(file: IO[bytes], info: SourceInfo, lim: Limits, *, skip: int = 0) -
             if n > skip:
                 yield Row(n + 1, cells)
     except UnicodeDecodeError:
+        # Text is decoded a block at a time, so the failing block starts at the row after the last one
+        # read, and the bad bytes lie there or a little further on.
         raise SourceRefused(
-            _("Row %(row)s holds bytes that are not %(encoding)s text; save the file as “CSV UTF-8”.")
+            _(
+                "Row %(row)s or one shortly after holds bytes that are not %(encoding)s text; save the file "
+                "as “CSV UTF-8”."
+            )
             % {"row": n + 2, "encoding": info.encoding.upper().replace("-SIG", "")}
         ) from None
     except csv.Error as exc:

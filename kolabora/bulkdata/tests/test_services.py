@@ -375,6 +375,21 @@ def test_a_file_that_stops_being_text_part_way_is_refused_before_anything_is_wri
     assert not Participant.objects.filter(nik=nik(1)).exists()
 
 
+def test_a_file_unreadable_past_the_rows_already_read_fails_the_job_and_keeps_those_rows(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As when a resumed job skips the whole-file check: the rows are read (in the reading thread) until
+    # the bytes stop being text; the job fails with the reason and the batches before stay imported.
+    rows = [person(i) for i in range(2500)]
+    content = csv_bytes(rows) + b"3175101101800003,Ren" + b"\x81\x8d,081200000003\r\n"
+    monkeypatch.setattr(services.sources, "count_rows", lambda stream, info: 2501)
+    job = run(content, actor=None, batch_size=500)
+    assert job.status == ImportStatus.FAILED
+    assert "UTF-8" in job.error, job.error
+    assert (job.rows_done, job.created_count) == (2000, 2000)
+    assert Participant.objects.filter(nik=nik(1)).exists()
+
+
 def test_the_sweep_queues_imports_whose_worker_died_and_leaves_live_ones(world: World) -> None:
     dead = services.import_job_create(upload=upload(csv_bytes([person(1)])), actor=None)
     live = services.import_job_create(upload=upload(csv_bytes([person(2)])), actor=None)

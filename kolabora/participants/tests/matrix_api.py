@@ -57,4 +57,14 @@ ROWS = [
         permitted_as="kecamatan",
         effect=_count,
     ),
+    MatrixRow(
+        "api:register_participants_batch",
+        lambda w: reverse("api:register_participants_batch"),
+        method="post",
+        api=True,
+        data=lambda w: {"participants": [_new(w)]},
+        allowed=200,
+        permitted_as="kecamatan",
+        effect=_count,
+    ),
 ]
