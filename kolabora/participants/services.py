@@ -47,6 +47,7 @@ from .models import (
     Relationship,
 )
 from .scale import business_scale
+from .signals import consent_withdrawn
 from .validation import domicile_check, nib_check, nik_check, phone_check
 
 if TYPE_CHECKING:
@@ -483,7 +484,8 @@ def consent_grant(*, participant: Participant, purpose: str, actor: User) -> Con
 
 
 def consent_withdraw(*, participant: Participant, purpose: str, actor: User) -> Consent:
-    """Withdraw a consent; sharing for that purpose stops at once (the access gate reads open consents)."""
+    """Withdraw a consent; sharing for that purpose stops at once (the access gate reads open consents),
+    and so does work still waiting on a partner for that purpose (``signals.consent_withdrawn``)."""
     with transaction.atomic():
         consent = (
             Consent.objects.select_for_update()
@@ -501,6 +503,8 @@ def consent_withdraw(*, participant: Participant, purpose: str, actor: User) -> 
             before={"purpose": purpose, "open": True},
             after={"purpose": purpose, "open": False},
         )
+        # Work in progress that shares data for this purpose stops too (e.g. referrals awaiting a bank).
+        consent_withdrawn.send(sender=Consent, participant=participant, purpose=purpose, actor=actor)
     return consent
 
 

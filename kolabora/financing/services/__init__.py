@@ -31,7 +31,7 @@ from .decisions import (
 )
 from .declarations import loan_declaration_record
 from .history import referral_import
-from .referrals import ReferralInput, referral_create, referral_withdraw
+from .referrals import ReferralInput, referral_create, referral_withdraw, referrals_stop_for_consent
 
 __all__ = [
     "REFERRAL_RULES",
@@ -54,6 +54,7 @@ __all__ = [
     "referral_review_start",
     "referral_transition",
     "referral_withdraw",
+    "referrals_stop_for_consent",
     "shared_categories",
     "step_of",
 ]

@@ -24,6 +24,7 @@ from kolabora.pathway.choices import StageStatus
 
 from ..choices import (
     ACTIVE,
+    UNDECIDED,
     LoanPurpose,
     ReferralStatus,
 )
@@ -166,7 +167,20 @@ def referral_withdraw(
     """The participant (or who referred them) withdraws a referral the institution has not decided yet."""
     if not access.can_refer(actor, referral.participant):
         raise PermissionDenied
-    now = at or timezone.now()
+    return _withdraw(referral, actor, reason, at or timezone.now())
+
+
+def referrals_stop_for_consent(*, participant: Participant, actor: User) -> list[Referral]:
+    """The participant withdrew their consent to share with financial institutions: every referral still
+    waiting for an institution's decision is withdrawn (its hand-off cancelled, the institution told),
+    since the institution may no longer see it. Decided referrals stay as they are: the decision was
+    taken while the consent held, and what follows is between the participant and the institution."""
+    waiting = Referral.objects.filter(participant=participant, status__in=UNDECIDED).order_by("pk")
+    reason = _("The participant withdrew their consent to share data with financial institutions.")
+    return [_withdraw(ref, actor, reason, timezone.now()) for ref in waiting]
+
+
+def _withdraw(referral: Referral, actor: User, reason: str, now: dt.datetime) -> Referral:
     with transaction.atomic():
         ref, handoff = _move(referral, ReferralStatus.WITHDRAWN, actor, as_bank=False)
         if handoff is not None:

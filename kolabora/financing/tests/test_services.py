@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from kolabora.accounts.models import User
 from kolabora.core.choices import AuditAction
@@ -24,7 +25,7 @@ from kolabora.handoffs.services import due_date
 from kolabora.notifications.models import Notification
 from kolabora.organisations.choices import AgreementStatus, OrganisationType, Role
 from kolabora.participants.models import Participant, Relationship
-from kolabora.participants.services import consent_withdraw, relationship_open
+from kolabora.participants.services import consent_grant, consent_withdraw, relationship_open
 from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.services import stage_transition
 
@@ -327,6 +328,42 @@ def test_withdrawing_cancels_the_open_step_and_tells_the_bank(fin: Fin) -> None:
         services.referral_withdraw(
             referral=refer(fin.participant, fin.bank, fin.applicant), actor=fin.officer
         )
+
+
+def test_withdrawing_the_consent_withdraws_what_waits_for_a_bank_and_keeps_what_was_decided(fin: Fin) -> None:
+    waiting = referral_at(
+        ReferralStatus.IN_REVIEW, fin.participant, fin.bank, referrer=fin.applicant, officer=fin.officer
+    )
+    decided = referral_at(
+        ReferralStatus.APPROVED, fin.participant, fin.bank2, referrer=fin.applicant, officer=fin.officer_b2
+    )
+    Notification.objects.all().delete()
+    consent_withdraw(participant=fin.participant, purpose="financial_institutions", actor=fin.applicant)
+    waiting.refresh_from_db()
+    decided.refresh_from_db()
+    assert waiting.status == ReferralStatus.WITHDRAWN
+    assert waiting.withdraw_reason == gettext(
+        "The participant withdrew their consent to share data with financial institutions."
+    )
+    # Its open step at the bank is cancelled, so it no longer runs late in a queue the bank cannot see.
+    assert not Handoff.objects.filter(
+        subject_type=services.SUBJECT, subject_id=waiting.pk, status=HandoffStatus.OPEN
+    ).exists()
+    assert _audits(AuditAction.REFERRAL_WITHDRAWN, waiting) == 1
+    assert set(Notification.objects.values_list("recipient__username", flat=True)) == {
+        "bank.uji",
+        "bank.uji2",
+    }
+    assert decided.status == ReferralStatus.APPROVED
+
+
+def test_withdrawing_another_consent_leaves_referrals_alone(fin: Fin) -> None:
+    ref = refer(fin.participant, fin.bank, fin.applicant)
+    if not fin.participant.consents.filter(purpose="statistics", withdrawn_at__isnull=True).exists():
+        consent_grant(participant=fin.participant, purpose="statistics", actor=fin.applicant)
+    consent_withdraw(participant=fin.participant, purpose="statistics", actor=fin.applicant)
+    ref.refresh_from_db()
+    assert ref.status == ReferralStatus.RECEIVED
 
 
 # --- the limits of an approval ------------------------------------------------------------------------------
