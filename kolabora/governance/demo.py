@@ -316,6 +316,7 @@ def _training(people: list[Participant], trainer: User) -> None:
     """The residents attend a recent past session of Universitas Negeri Jakarta in Jakarta Timur (the basic
     level when there is one)."""
     from kolabora.training import services as training
+    from kolabora.training.choices import ON_ROSTER
     from kolabora.training.models import TrainingSession
 
     session = (
@@ -339,7 +340,11 @@ def _training(people: list[Participant], trainer: User) -> None:
                 session=session, participant=p, actor=p.user, now=session.starts_at - dt.timedelta(days=3)
             )
         )
-    ids = [e.pk for e in enrolments]
+    # Only those who got a place: on some days the session chosen is nearly full already, and the rest of
+    # these residents wait on its list.
+    ids = [e.pk for e in enrolments if e.status in ON_ROSTER]
+    if not ids:
+        return
     training.attendance_record(
         session=session, actor=trainer, roster=ids, present=ids, now=session.starts_at + dt.timedelta(hours=3)
     )

@@ -709,6 +709,10 @@ def consent_give(request: AuthedHttpRequest) -> HttpResponse:
     return redirect("me:consents")
 
 
+# Consents whose withdrawal is confirmed on a page of its own that says what else it stops.
+CONFIRM_WITHDRAWAL = frozenset({ConsentPurpose.PROGRAMME, ConsentPurpose.FINANCIAL_INSTITUTIONS})
+
+
 @login_required
 @require_POST
 def consent_take_back(request: AuthedHttpRequest) -> HttpResponse:
@@ -718,8 +722,9 @@ def consent_take_back(request: AuthedHttpRequest) -> HttpResponse:
         messages.error(request, _("Choose one of the purposes on this page."))
         return redirect("me:consents")
     purpose = ConsentPurpose(form.cleaned_data["purpose"])
-    if purpose == ConsentPurpose.PROGRAMME and not form.cleaned_data["confirm"]:
-        # Asked once more, in full, because it takes the person out of the programme's services.
+    if purpose in CONFIRM_WITHDRAWAL and not form.cleaned_data["confirm"]:
+        # Asked once more, in full: the programme consent takes the person out of the programme's services,
+        # the financial institutions' one also withdraws referrals still waiting for a bank.
         return TemplateResponse(
             request,
             "participants/self/consent_withdraw_confirm.html",

@@ -389,13 +389,25 @@ def test_consents_can_be_given_and_withdrawn(world: World) -> None:
     assert t("Yes, withdraw my consent") in text(warning)
     done = client.post(reverse("me:consent_withdraw"), {"purpose": "programme", "confirm": "1"})
     assert done.status_code == 302 and not is_open("programme")
+    # Financial institutions: asked once more too, saying that waiting referrals are withdrawn.
+    if not is_open("financial_institutions"):
+        client.post(reverse("me:consent_grant"), {"purpose": "financial_institutions"})
+    warning = client.post(reverse("me:consent_withdraw"), {"purpose": "financial_institutions"})
+    assert warning.status_code == 200 and is_open("financial_institutions")
+    assert t(
+        "Banks and other financial institutions can no longer see your data. A referral still waiting for a "
+        "bank's decision is withdrawn, and the bank is told; a loan already approved is not affected. You can "
+        "give the consent again at any time, and then be referred again."
+    ) in text(warning)
+    client.post(reverse("me:consent_withdraw"), {"purpose": "financial_institutions", "confirm": "1"})
+    assert not is_open("financial_institutions")
     assert (
         AuditEvent.objects.filter(
             action=AuditAction.CONSENT_WITHDRAWN,
             object_id=str(participant.pk),
             actor=world.user("participant"),
         ).count()
-        == 2
+        == 3
     )
 
 
