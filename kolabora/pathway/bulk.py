@@ -116,25 +116,20 @@ class ImportRefused(TransitionRefused):
 # "same" values go as they are; dates, times and JSON are adapted the way the backend's own operations
 # adapt them, without the per-value checks around them; anything else through the field's
 # ``get_db_prep_save``.
-_SAME_IN_DB = frozenset(
+_INTS = frozenset(
     {
-        "CharField",
-        "TextField",
-        "SlugField",
-        "EmailField",
-        "BooleanField",
         "IntegerField",
         "SmallIntegerField",
         "BigIntegerField",
         "PositiveIntegerField",
         "PositiveSmallIntegerField",
         "PositiveBigIntegerField",
-        "ForeignKey",
-        "OneToOneField",
         "BigAutoField",
         "AutoField",
     }
 )
+_STRS = frozenset({"CharField", "TextField", "SlugField", "EmailField"})
+_SAME_IN_DB = _INTS | _STRS | {"BooleanField", "ForeignKey", "OneToOneField"}
 Converter = Callable[[Any], Any]
 _UTC = dt.UTC
 
@@ -227,19 +222,6 @@ def _values(plan: _Plan, objs: Sequence[models.Model], now: dt.datetime) -> list
 # return escaped inside a value.
 _COPY_ESCAPE = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r]")
-_INTS = frozenset(
-    {
-        "IntegerField",
-        "SmallIntegerField",
-        "BigIntegerField",
-        "PositiveIntegerField",
-        "PositiveSmallIntegerField",
-        "PositiveBigIntegerField",
-        "BigAutoField",
-        "AutoField",
-    }
-)
-_STRS = frozenset({"CharField", "TextField", "SlugField", "EmailField"})
 
 
 def copy_text(value: str) -> str:
