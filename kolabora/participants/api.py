@@ -243,8 +243,10 @@ def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status
     user = request.user
     if not access.can(user, Action.PARTICIPANT_REGISTER):
         raise PermissionDenied
-    # Decided on the code itself (region codes nest by prefix); whether it exists is validated below.
-    if not access.can_in_region(user, Action.PARTICIPANT_REGISTER, payload.kelurahan_code):
+    # Decided on the code itself (region codes nest by prefix); whether it exists is validated below, as
+    # is a missing one (422 with the field, not 403).
+    code = payload.kelurahan_code.strip()
+    if code and not access.can_in_region(user, Action.PARTICIPANT_REGISTER, code):
         raise ApiError(403, _("This kelurahan lies outside your organisation's region."))
     data = _registration_input(payload)
     try:

@@ -149,8 +149,14 @@ def registration_validate(
             validate_email(data.email)
         except ValidationError:
             errors["email"] = _("“%(email)s” is not a valid email address.") % {"email": data.email}
-    kelurahan = Region.objects.filter(code=data.kelurahan_code, level=RegionLevel.KELURAHAN).first()
-    if kelurahan is None:
+    kelurahan = (
+        Region.objects.filter(code=data.kelurahan_code, level=RegionLevel.KELURAHAN).first()
+        if data.kelurahan_code.strip()
+        else None
+    )
+    if not data.kelurahan_code.strip():
+        errors["kelurahan_code"] = _("Give the kelurahan where the participant lives.")
+    elif kelurahan is None:
         errors["kelurahan_code"] = _("Unknown kelurahan code: %(code)s") % {"code": data.kelurahan_code}
     elif not kelurahan.code.startswith(PROGRAMME_REGION + "."):
         errors["kelurahan_code"] = _("The business and domicile must be in DKI Jakarta.")

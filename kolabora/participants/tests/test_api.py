@@ -74,6 +74,7 @@ def test_programme_manager_gets_the_nik_masked(world: World) -> None:
         ),
         ({"phone": "12345"}, "phone", "12345"),
         ({"kelurahan_code": "31.75.10.9999"}, "kelurahan_code", "31.75.10.9999"),
+        ({"kelurahan_code": " "}, "kelurahan_code", "kelurahan tempat"),
         ({"consents": []}, "consents", "persetujuan"),
         ({"business": {"name": "", "sector": "tambang"}}, "business.sector", "sektor"),
     ],
