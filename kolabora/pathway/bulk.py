@@ -167,10 +167,36 @@ def _converter(f: models.Field[Any, Any], conn: Any, cache: dict[dt.datetime, st
     if kind == "JSONField":
         encoder = getattr(f, "encoder", None)
         if conn.vendor == "sqlite":
-            encode = (encoder or json.JSONEncoder)().encode  # what json.dumps(v, cls=encoder) does
-            return lambda v: (None if f.null else "null") if v is None else ("{}" if v == {} else encode(v))
+            encode = _json_encoder(f)
+            return lambda v: (None if f.null else "null") if v is None else encode(v)
         return lambda v: conn.ops.adapt_json_value(v, encoder)
     return lambda v: f.get_db_prep_save(v, conn)
+
+
+def _json_encoder(f: models.Field[Any, Any]) -> Callable[[Any], str]:
+    """``json.dumps(v, cls=f.encoder)`` for one column of many rows. An import's audit rows repeat a few
+    shapes ({"stage": "P1", "status": "not_started", …}): each flat dict of hashable values is encoded
+    once."""
+    encode = (getattr(f, "encoder", None) or json.JSONEncoder)().encode
+    empty = encode({})
+    known: dict[tuple[Any, ...], str] = {}
+
+    def as_json(v: Any) -> str:
+        if v == {}:
+            return empty
+        if type(v) is dict and len(known) < 10_000:
+            try:
+                # With the types: True and 1 are equal keys, but not the same JSON.
+                key = (*v.items(), *map(type, v.values()))
+                text = known.get(key)
+            except TypeError:  # a value that cannot be a key (a list): encoded every time
+                return encode(v)
+            if text is None:
+                text = known[key] = encode(v)
+            return text
+        return encode(v)
+
+    return as_json
 
 
 @dataclass(frozen=True)
@@ -261,30 +287,9 @@ def _copy_formatter(f: models.Field[Any, Any], conn: Any) -> Converter:
     if kind == "DateField":
         return lambda v: "\\N" if v is None else (copy_text(v) if isinstance(v, str) else v.isoformat())
     if kind == "JSONField":
-        encode = (getattr(f, "encoder", None) or json.JSONEncoder)().encode
-        empty = encode({})
-        # An import's audit rows repeat a few shapes ({"stage": "P1", "status": "not_started", …}):
-        # each flat dict of hashable values is encoded once.
-        known: dict[tuple[Any, ...], str] = {}
-
-        def as_json(v: Any) -> str:
-            if v is None:
-                return "\\N" if f.null else "null"
-            if v == {}:
-                return empty
-            if type(v) is dict and len(known) < 10_000:
-                try:
-                    # With the types: True and 1 are equal keys, but not the same JSON.
-                    key = (*v.items(), *map(type, v.values()))
-                    text = known.get(key)
-                except TypeError:  # a value that cannot be a key (a list): encoded every time
-                    return copy_text(encode(v))
-                if text is None:
-                    text = known[key] = copy_text(encode(v))
-                return text
-            return copy_text(encode(v))
-
-        return as_json
+        encode = _json_encoder(f)
+        null = "\\N" if f.null else "null"
+        return lambda v: null if v is None else copy_text(encode(v))
 
     def other(v: Any) -> str:
         v = f.get_db_prep_save(v, conn)
