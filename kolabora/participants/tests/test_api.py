@@ -16,7 +16,7 @@ from kolabora.participants.services import consent_grant
 
 pytestmark = pytest.mark.django_db
 
-NEW = {
+NEW: dict[str, Any] = {
     "nik": "3175100101900031",
     "full_name": "Budi Santoso",
     "phone": "0812-9876-5432",

@@ -3,7 +3,6 @@ written exactly as ``POST /api/v1/participants`` writes it."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
@@ -21,6 +20,8 @@ from kolabora.participants.bulk import BATCH_MAX, repeated_message
 from kolabora.participants.models import Business, BusinessFigures, Consent, Participant
 from kolabora.pathway.models import ParticipantStage
 
+from .test_api import NEW, post
+
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/participants/batch"
@@ -34,29 +35,16 @@ def nik(serial: int) -> str:
 
 
 def person(serial: int, **change: Any) -> dict[str, Any]:
+    """The single endpoint's test registration (``test_api.NEW``), made unique by ``serial``."""
     return {
+        **NEW,
         "nik": nik(serial),
         "full_name": f"Budi Santoso {serial}",
         "phone": f"0812-9876-{serial:04d}",
         "email": f"budi{serial}@example.test",
-        "kelurahan_code": "31.75.10.1002",
-        "address": "Jl. Bambu Apus Raya 7",
-        "domicile_basis": "ktp_dki",
-        "entry_track": "pemula",
-        "business": {
-            "name": f"Bengkel Budi {serial}",
-            "sector": "jasa_reparasi",
-            "started_on": "2024-02-01",
-            "workers": 2,
-            "monthly_turnover": 8_500_000,
-        },
-        "consents": ["programme", "training_partners"],
+        "business": {**NEW["business"], "name": f"Bengkel Budi {serial}"},
         **change,
     }
-
-
-def post(client: Client, url: str, body: dict[str, Any]) -> Any:
-    return client.post(url, data=json.dumps(body), content_type="application/json")
 
 
 def batch(client: Client, items: list[dict[str, Any]]) -> Any:
