@@ -9,7 +9,6 @@ names it, the cell's value and the reason.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from kolabora.participants.bulk import ParticipantImport, quick_check, row_check
 from kolabora.participants.choices import ConsentPurpose, EntryTrack
 from kolabora.participants.services import BusinessInput, RegistrationInput
+from kolabora.participants.validation import nik_plain
 from kolabora.pathway.bulk import StageTarget
 from kolabora.regions.models import Region
 
@@ -29,7 +29,6 @@ from .fields import FIELD_BY_NAME, STAGES, CellError
 from .sources import Row
 
 VALUE_MAX = 200
-_NIK_NOISE = re.compile(r"[\s.-]")
 
 # Which column a registration error belongs to (``registration_validate``'s keys → import fields).
 ERROR_FIELD = {
@@ -168,7 +167,7 @@ class RowReader:
         at = self.at
         problems: list[Rejection] = []
         raw_nik = fields.digits(cells[at["nik"]])
-        nik = _NIK_NOISE.sub("", raw_nik)
+        nik = nik_plain(raw_nik)
         registered: dt.date | None = None
         raw_date = cells[at["registered_on"]]
         try:
@@ -269,4 +268,4 @@ class RowReader:
 
     def nik_of(self, row: Row) -> str:
         """The row's NIK as compared for duplicates (digits only)."""
-        return _NIK_NOISE.sub("", fields.digits(self.cell(row.cells, "nik")))
+        return nik_plain(fields.digits(self.cell(row.cells, "nik")))

@@ -72,7 +72,7 @@ from .services import (
     name_key,
     registration_validate,
 )
-from .validation import domicile_check, nib_check, nik_check, phone_check
+from .validation import domicile_check, nib_check, nik_check, nik_plain, phone_check
 
 if TYPE_CHECKING:
     from kolabora.accounts.models import User
@@ -145,10 +145,7 @@ def _business_ok(b: BusinessInput, day: dt.date) -> bool:
 def _validated(rows: Sequence[ParticipantImport], now: dt.datetime) -> list[dict[str, Any]]:
     """Every row's checked facts; otherwise one ValidationError naming each bad row's fields
     (``"12.nik"``), including NIKs already registered or repeated within ``rows``."""
-    kelurahan = {
-        r.code: r
-        for r in Region.objects.filter(level=RegionLevel.KELURAHAN, code__startswith=PROGRAMME_REGION + ".")
-    }
+    kelurahan = kelurahan_map()
     errors: dict[str, str] = {}
     checked: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
@@ -470,11 +467,6 @@ def repeated_message(index: int) -> str:
     }
 
 
-def _nik_plain(raw: str) -> str:
-    """The NIK as ``nik_check`` reads it (spaces, dots and dashes removed), also when it is invalid."""
-    return "".join(c for c in raw or "" if not (c.isspace() or c in ".-"))
-
-
 def participants_register_batch(
     *,
     items: Sequence[RegistrationInput],
@@ -524,7 +516,7 @@ def participants_register_batch(
             try:
                 facts = row_check(data, kelurahan=kelurahan, day=day)
             except ValidationError as exc:
-                nik = _nik_plain(data.nik)
+                nik = nik_plain(data.nik)
                 if nik in seen:
                     repeats[i] = nik
                 else:

@@ -4,7 +4,6 @@ data-subject requests. Each state change writes one audit row in its own transac
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -48,7 +47,7 @@ from .models import (
 )
 from .scale import business_scale
 from .signals import consent_withdrawn
-from .validation import domicile_check, nib_check, nik_check, phone_check
+from .validation import domicile_check, nib_check, nik_check, nik_plain, phone_check
 
 if TYPE_CHECKING:
     from kolabora.organisations.models import Organisation
@@ -229,7 +228,7 @@ def participant_register(
     from kolabora.pathway.services import participant_stages_create, programme_default, stage_transition
 
     now = at or timezone.now()
-    nik = re.sub(r"[\s.-]", "", data.nik or "")
+    nik = nik_plain(data.nik)
     try:
         checked = registration_validate(data, channel=channel, day=timezone.localdate(now))
     except ValidationError:

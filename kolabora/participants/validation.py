@@ -43,6 +43,11 @@ def years_before(day: dt.date, years: int) -> dt.date:
 _NIK_NOISE = re.compile(r"[\s.-]")
 
 
+def nik_plain(raw: str | None) -> str:
+    """A NIK as written (``3175 1001-0190.0031``) without its spaces, dots and dashes; not yet checked."""
+    return _NIK_NOISE.sub("", raw or "")
+
+
 @functools.lru_cache(maxsize=8192)
 def _kecamatan_known(code: str) -> bool:
     """Whether Kemendagri's list has this kecamatan (an import asks for the same few thousand codes)."""
@@ -51,7 +56,7 @@ def _kecamatan_known(code: str) -> bool:
 
 def nik_check(raw: str, *, today: dt.date) -> NikFacts:
     """Validate a NIK and derive sex, birth date and kecamatan from it."""
-    nik = _NIK_NOISE.sub("", raw or "")
+    nik = nik_plain(raw)
     if not nik.isdigit() or len(nik) != 16:
         raise ValidationError(
             _("A NIK has exactly 16 digits; this one has %(n)s characters.") % {"n": len(nik)},

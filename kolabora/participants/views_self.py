@@ -12,7 +12,6 @@ The participant is always ``request.user.participant``, never an id from the URL
 from __future__ import annotations
 
 import datetime as dt
-import re
 import secrets
 from pathlib import Path
 from typing import Any
@@ -86,7 +85,7 @@ from .services import (
     registration_validate,
 )
 from .templatetags.participant_extras import rupiah
-from .validation import nik_check
+from .validation import nik_check, nik_plain
 
 # --- the registration wizard -----------------------------------------------------------------------
 
@@ -131,10 +130,6 @@ def _step_titles() -> dict[int, str]:
     }
 
 
-def _digits(nik: str) -> str:
-    return re.sub(r"[\s.-]", "", nik or "")
-
-
 class Draft:
     """The wizard's state in the session: what was typed per screen, which screens passed their checks,
     errors waiting to be shown, and the uploaded files kept in storage."""
@@ -170,7 +165,7 @@ class Draft:
         return next((n for n in range(1, step) if n not in self.done), None)
 
     def nik(self) -> str:
-        return _digits(str(self.typed.get("1", {}).get("nik", "")))
+        return nik_plain(str(self.typed.get("1", {}).get("nik", "")))
 
     def outside_dki(self) -> bool:
         nik = self.nik()
@@ -327,7 +322,7 @@ def _show_errors(forms_: dict[str, forms.Form], errors: dict[str, list[str]]) ->
 
 def _nik_registered(nik: str) -> bool:
     # Told on the first screen rather than after all five: the person needs their account back.
-    return Participant.objects.filter(nik=_digits(nik)).exists()
+    return Participant.objects.filter(nik=nik_plain(nik)).exists()
 
 
 def _participant_of(user: Any) -> Participant | None:
