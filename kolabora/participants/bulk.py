@@ -156,7 +156,7 @@ def _validated(rows: Sequence[ParticipantImport], now: dt.datetime) -> list[dict
         facts = _quick(row.data, kelurahan, day)
         if facts is None:
             try:
-                facts = registration_validate(row.data, channel=CHANNEL, day=day)
+                facts = registration_validate(row.data, channel=CHANNEL, day=day, known=kelurahan)
             except ValidationError as exc:
                 for name, messages in exc.message_dict.items():
                     errors[f"{i}.{name}"] = messages[0]
@@ -192,7 +192,7 @@ def row_check(data: RegistrationInput, *, kelurahan: Mapping[str, Region], day: 
     registration form would show. ``kelurahan``: the programme's kelurahan by code (``kelurahan_map``)."""
     facts = _quick(data, kelurahan, day)
     if facts is None:
-        facts = registration_validate(data, channel=CHANNEL, day=day)
+        facts = registration_validate(data, channel=CHANNEL, day=day, known=kelurahan)
     return facts
 
 

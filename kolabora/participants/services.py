@@ -4,6 +4,7 @@ data-subject requests. Each state change writes one audit row in its own transac
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -126,9 +127,15 @@ def _business_errors(b: BusinessInput, day: dt.date) -> dict[str, str]:
 
 
 def registration_validate(
-    data: RegistrationInput, *, channel: str, day: dt.date | None = None
+    data: RegistrationInput,
+    *,
+    channel: str,
+    day: dt.date | None = None,
+    known: Mapping[str, Region] | None = None,
 ) -> dict[str, Any]:
-    """Check everything a registration needs; raise ValidationError with every field's problem at once."""
+    """Check everything a registration needs; raise ValidationError with every field's problem at once.
+    ``known``: kelurahan by code that the caller has read already (an import's ``kelurahan_map``); a code
+    not in it is looked up as usual."""
     day = day or today()
     errors: dict[str, str] = {}
     facts = None
@@ -148,11 +155,9 @@ def registration_validate(
             validate_email(data.email)
         except ValidationError:
             errors["email"] = _("“%(email)s” is not a valid email address.") % {"email": data.email}
-    kelurahan = (
-        Region.objects.filter(code=data.kelurahan_code, level=RegionLevel.KELURAHAN).first()
-        if data.kelurahan_code.strip()
-        else None
-    )
+    kelurahan = known.get(data.kelurahan_code) if known is not None else None
+    if kelurahan is None and data.kelurahan_code.strip():
+        kelurahan = Region.objects.filter(code=data.kelurahan_code, level=RegionLevel.KELURAHAN).first()
     if not data.kelurahan_code.strip():
         errors["kelurahan_code"] = _("Give the kelurahan where the participant lives.")
     elif kelurahan is None:

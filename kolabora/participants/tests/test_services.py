@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from kolabora.core import access
@@ -8,16 +11,19 @@ from kolabora.core.access import Action
 from kolabora.core.testing import PASSWORD, World, make_participant
 from kolabora.organisations.choices import AgreementStatus
 from kolabora.organisations.models import Agreement
-from kolabora.participants.choices import BusinessScale
+from kolabora.participants.bulk import kelurahan_map
+from kolabora.participants.choices import BusinessScale, RegistrationChannel
 from kolabora.participants.models import Consent, DataRequest, Participant
 from kolabora.participants.scale import business_scale
 from kolabora.participants.selectors import likely_duplicates
 from kolabora.participants.services import (
     BusinessInput,
+    RegistrationInput,
     consent_grant,
     consent_withdraw,
     data_request_create,
     participant_merge,
+    registration_validate,
 )
 from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.services import stage_transition
@@ -161,3 +167,28 @@ def test_abandoned_registration_uploads_are_deleted_after_a_day() -> None:
     assert default_storage.exists(path)
     assert registration_drafts_purge(now=timezone.now() + dt.timedelta(days=2)) == 1
     assert not default_storage.exists(path)
+
+
+def test_a_bad_import_row_is_judged_against_the_kelurahan_already_read(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    data = RegistrationInput(
+        nik="31751012",
+        full_name="Rina Lestari",
+        phone="081322223333",
+        kelurahan_code="31.75.10.1001",
+        entry_track="pemula",
+        consents=["programme"],
+    )
+    with django_assert_num_queries(1), pytest.raises(ValidationError) as looked_up:
+        registration_validate(data, channel=RegistrationChannel.IMPORT)
+    known = kelurahan_map()
+    with django_assert_num_queries(0), pytest.raises(ValidationError) as from_known:
+        registration_validate(data, channel=RegistrationChannel.IMPORT, known=known)
+    assert from_known.value.message_dict == looked_up.value.message_dict
+    assert set(from_known.value.message_dict) == {"nik"}
+    # A code the caller has not read is looked up as before, with the same message.
+    data.kelurahan_code = "31.75.10.9999"
+    with django_assert_num_queries(1), pytest.raises(ValidationError) as unknown:
+        registration_validate(data, channel=RegistrationChannel.IMPORT, known=known)
+    assert unknown.value.message_dict["kelurahan_code"] == ["Kode kelurahan tidak dikenal: 31.75.10.9999"]
