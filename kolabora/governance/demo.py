@@ -224,7 +224,7 @@ class Resident:
 ULUJAMI = "31.74.10.1005"
 # fmt: off
 RESIDENTS = [
-    Resident("3174104403880061", "Wulan Sari", "085770011061", ULUJAMI, "Keripik Wulan", Sector.KULINER, "licensing", 2,
+    Resident("3174104403880061", "Wulan Anggraini", "085770011061", ULUJAMI, "Keripik Wulan", Sector.KULINER, "licensing", 2,
              "Sudah dua minggu menunggu dan belum ada kabar. Syarat yang harus dibawa juga kurang jelas.", 9,
              "Mohon maaf atas lamanya proses. Berkas Ibu sudah lengkap dan survei lokasi dijadwalkan minggu ini; daftar syarat di loket juga kami perbaiki.", 8),
     Resident("3174101205910072", "Bayu Firmansyah", "085770011072", ULUJAMI, "Cuci Sepatu Bayu", Sector.JASA_LAINNYA, "licensing", 4,

@@ -32,7 +32,7 @@ SEED = 3101
 CASELOAD = 24
 # When the demo has few participants in Cipayung (``kolabora demo --participants 50``), these join.
 EXTRA = [
-    ("3175104703880011", "Wulan Sari", "31.75.10.1001", "Kue Basah Bu Wulan", "kuliner"),
+    ("3175104703880011", "Endang Susilowati", "31.75.10.1001", "Kue Basah Bu Endang", "kuliner"),
     ("3175100912850012", "Dedi Kurniawan", "31.75.10.1002", "Servis HP Dedi", "jasa_reparasi"),
     ("3175105108920013", "Fitri Handayani", "31.75.10.1003", "Hijab Fitri", "fashion"),
     ("3175101504800014", "Slamet Riyadi", "31.75.10.1004", "Keripik Cipayung", "kuliner"),
