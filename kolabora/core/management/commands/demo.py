@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -23,6 +26,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--reset", action="store_true", help="Start from an empty database.")
         parser.add_argument("--no-serve", action="store_true", help="Prepare the data and exit.")
+        parser.add_argument(
+            "--no-worker",
+            action="store_true",
+            help="Serve without the background worker (imports, notifications and reports then wait in the queue).",
+        )
         parser.add_argument(
             "--participants",
             type=int,
@@ -47,8 +55,36 @@ class Command(BaseCommand):
         if options["no_serve"]:
             return
         url = f"http://{options['host']}:{options['port']}"
+        worker = None if options["no_worker"] else self._worker_start()
         self.stdout.write(self.style.SUCCESS(f"Kolabora berjalan di {url}  (Ctrl+C untuk berhenti)"))
-        call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
+        try:
+            call_command("runserver", f"{options['host']}:{options['port']}", use_reloader=False)
+        finally:
+            if worker is not None:
+                self._worker_stop(worker)
+
+    def _worker_start(self) -> subprocess.Popen[bytes]:
+        """The background worker beside the web server, as production runs it: an upload to the import
+        page is imported while the person watches its progress, and notifications and reports are made.
+        A child process with this process's settings and database (both come from the environment)."""
+        connection.close()  # SQLite: the child opens the file itself
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "kolabora", "db_worker", "--queue-name", "*", "--no-reload", "-v", "0"],
+            env=os.environ.copy(),
+        )
+        self.stdout.write("Pekerja latar berjalan (impor, notifikasi, laporan).")
+        return worker
+
+    def _worker_stop(self, worker: subprocess.Popen[bytes]) -> None:
+        # Ctrl+C reaches the worker too (same process group); otherwise it is asked to stop here. An import
+        # it leaves part-way keeps its checkpoint, and ``kolabora sweep`` queues it again from there.
+        if worker.poll() is None:
+            worker.terminate()
+        try:
+            worker.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
 
     def _reset(self) -> None:
         db = settings.DATABASES["default"]
