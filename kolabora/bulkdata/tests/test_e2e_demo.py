@@ -1,6 +1,6 @@
 """The served demo, as someone trying it would use it: a spreadsheet uploaded on the import page is
-imported by the demo's own background worker while the page shows its progress, and stopping the demo
-stops the worker too.
+imported by the demo's own background worker while the page shows its progress, the email about it is
+kept as a file, and stopping the demo stops the worker too.
 
 ``kolabora demo`` runs in a process of its own, on a SQLite file of its own, as the README starts it.
 """
@@ -125,6 +125,13 @@ def test_an_upload_to_the_demo_is_imported_while_the_page_shows_progress(
     assert "Baru\n2" in body and "Ditolak\n1" in body
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "demo-import-done-360.png"), full_page=True)
+
+    # The worker's emails are kept as files, not printed over the demo's terminal.
+    mail = tmp_path / "data" / "mail"
+    deadline = time.monotonic() + 30
+    while not any("peserta-lama.csv" in f.read_text(errors="replace") for f in mail.glob("*.log")):
+        assert time.monotonic() < deadline, "no email about the import"
+        time.sleep(0.5)
 
     # Ctrl+C stops the web server and its worker alike: nothing of the demo keeps running.
     os.killpg(demo.pid, signal.SIGINT)

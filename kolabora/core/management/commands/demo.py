@@ -68,11 +68,17 @@ class Command(BaseCommand):
         page is imported while the person watches its progress, and notifications and reports are made.
         A child process with this process's settings and database (both come from the environment)."""
         connection.close()  # SQLite: the child opens the file itself
+        env = os.environ.copy()
+        # The emails it sends (notifications, reminders) go to files rather than over the terminal, unless
+        # an email backend was chosen.
+        env.setdefault("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
         worker = subprocess.Popen(
             [sys.executable, "-m", "kolabora", "db_worker", "--queue-name", "*", "--no-reload", "-v", "0"],
-            env=os.environ.copy(),
+            env=env,
         )
         self.stdout.write("Pekerja latar berjalan (impor, notifikasi, laporan).")
+        if env["DJANGO_EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
+            self.stdout.write(f"Email yang dikirim disimpan sebagai berkas di {settings.EMAIL_FILE_PATH}")
         return worker
 
     def _worker_stop(self, worker: subprocess.Popen[bytes]) -> None:
