@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.db import connections
 
 from kolabora.core.testing import World, build_world
 
@@ -60,6 +61,13 @@ def browser_page(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
         yield context.new_page()
         context.close()
         browser.close()
+        # The test's own queries ran here, while Playwright's sync API is active, on a connection of their
+        # own (Django keeps one per context, and the API switches contexts). Left open, it stops
+        # PostgreSQL from dropping the test database at the end of the run. A connection inside a test's
+        # transaction is the test's to end.
+        for conn in connections.all(initialized_only=True):
+            if not conn.in_atomic_block:
+                conn.close()
 
 
 @pytest.fixture(scope="module")
