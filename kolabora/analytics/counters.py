@@ -308,23 +308,20 @@ def _write(deltas: Mapping[CellKey, Vector]) -> None:
     conn = connections[db]
     q = conn.ops.quote_name
     names = ["programme_id", "kelurahan", "cohort", *FIELDS]
-    # Table and column names come from the model's definitions; every value is a parameter.
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(  # noqa: S608
-        q(Delta._meta.db_table), ", ".join(q(n) for n in names), ", ".join(["%s"] * len(names))
-    )
+    # Table and column names come from the model's definitions; every value is a parameter or COPY data.
+    table, columns = q(Delta._meta.db_table), ", ".join(q(n) for n in names)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql" and len(rows) > 50:
             # An import's batch writes thousands of these: COPY takes them in one stream. Every value is
             # an integer or a kelurahan code (digits and dots, never empty), so the text needs no escaping.
             with (
                 conn.wrap_database_errors,
-                cursor.cursor.copy(
-                    "COPY {} ({}) FROM STDIN".format(q(Delta._meta.db_table), ", ".join(q(n) for n in names))
-                ) as copy,
+                cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
             ):
                 copy.write("".join("\t".join(map(str, row)) + "\n" for row in rows))
         else:
-            cursor.executemany(sql, rows)
+            placeholders = ", ".join(["%s"] * len(names))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
     count = next(_written)
     if count % max(1, COMPACT_EVERY // max(1, len(rows))) == 0:
         transaction.on_commit(_enqueue_compaction, using=db)

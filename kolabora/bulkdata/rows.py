@@ -238,17 +238,17 @@ class RowReader:
             facts = quick_check(data, self.kelurahan, registered or self.today)
             if facts is None:
                 return DEFERRED
-        try:
-            if facts is None:
+        else:
+            try:
                 facts = row_check(data, kelurahan=self.kelurahan, day=registered or self.today)
-        except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                name = ERROR_FIELD.get(key, key)
-                if name == "business_name" and "business_name" not in self.mapping:
-                    name = "sector"
-                if key == "business.name" and track == EntryTrack.NAIK_KELAS and business is None:
-                    name = "sector"
-                self._reject(row, name, messages[0], problems)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    name = ERROR_FIELD.get(key, key)
+                    if name == "business_name" and "business_name" not in self.mapping:
+                        name = "sector"
+                    if key == "business.name" and track == EntryTrack.NAIK_KELAS and business is None:
+                        name = "sector"
+                    self._reject(row, name, messages[0], problems)
         if problems or facts is None:
             return problems
         moment = None

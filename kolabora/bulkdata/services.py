@@ -395,9 +395,9 @@ def _import_connection() -> Iterator[None]:
     then lose the last batches that were reported committed, but each batch carries its own checkpoint
     (``rows_done``) in the same transaction, so the job goes back with its rows and a resumed run writes
     them again, once. And fresh planner statistics for the tables the import reads by NIK and
-    participant, before and after. After a large import the server's own autovacuum may take minutes to notice the new rows,
-    and until it does the planner scans whole tables for each batch's look-ups (a second import of a
-    400,000-row file took 276 s without, 72 s with). ``ANALYZE`` samples a fixed
+    participant, before and after. After a large import the server's own autovacuum may take minutes to
+    notice the new rows, and until it does the planner scans whole tables for each batch's look-ups (a
+    second import of a 400,000-row file took 276 s without, 72 s with). ``ANALYZE`` samples a fixed
     number of rows: well under a second whatever the size.
     """
     conn = connections[router.db_for_write(ImportJob)]

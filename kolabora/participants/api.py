@@ -26,7 +26,7 @@ from kolabora.pathway.models import ParticipantStage
 from kolabora.pathway.services import TransitionRefused, programme_default, stage_transition
 
 from . import selectors, services
-from .bulk import BATCH_MAX, participants_register_batch
+from .bulk import BATCH_MAX, outside_region_message, participants_register_batch
 from .choices import RegistrationChannel
 from .models import Participant
 
@@ -247,7 +247,7 @@ def register_participant(request: HttpRequest, payload: ParticipantIn) -> Status
     # is a missing one (422 with the field, not 403).
     code = payload.kelurahan_code.strip()
     if code and not access.can_in_region(user, Action.PARTICIPANT_REGISTER, code):
-        raise ApiError(403, _("This kelurahan lies outside your organisation's region."))
+        raise ApiError(403, outside_region_message())
     data = _registration_input(payload)
     try:
         participant = services.participant_register(data=data, actor=user, channel=RegistrationChannel.API)  # type: ignore[arg-type]

@@ -92,10 +92,13 @@ class ParticipantImport:
     stages: Mapping[str, StageTarget] = field(default_factory=dict)
 
 
-def _quick(data: RegistrationInput, kelurahan: Mapping[str, Region], day: dt.date) -> dict[str, Any] | None:
+def quick_check(
+    data: RegistrationInput, kelurahan: Mapping[str, Region], day: dt.date
+) -> dict[str, Any] | None:
     """``registration_validate``'s result for an import row, from the same checks but with the kelurahan
     looked up in ``kelurahan`` instead of one query per row. None when any check fails; then
-    ``registration_validate`` itself says why, in the words a registration form would show."""
+    ``registration_validate`` itself says why, in the words a registration form would show. Touches no
+    database (an import checks rows in a reading thread while its own thread writes the batch before)."""
     try:
         facts = nik_check(data.nik, today=day)
         phone = phone_check(data.phone)
@@ -153,7 +156,7 @@ def _validated(rows: Sequence[ParticipantImport], now: dt.datetime) -> list[dict
         if row.data.password or row.data.documents:
             raise ValueError("An import creates no accounts and stores no documents; pass ``user`` instead.")
         day = timezone.localdate(row.registered_at or now)
-        facts = _quick(row.data, kelurahan, day)
+        facts = quick_check(row.data, kelurahan, day)
         if facts is None:
             try:
                 facts = registration_validate(row.data, channel=CHANNEL, day=day, known=kelurahan)
@@ -178,19 +181,11 @@ def _validated(rows: Sequence[ParticipantImport], now: dt.datetime) -> list[dict
     return checked
 
 
-def quick_check(
-    data: RegistrationInput, kelurahan: Mapping[str, Region], day: dt.date
-) -> dict[str, Any] | None:
-    """``row_check``'s result when every check passes, None otherwise; touches no database (an import
-    checks rows in a reading thread while its own thread writes the batch before)."""
-    return _quick(data, kelurahan, day)
-
-
 def row_check(data: RegistrationInput, *, kelurahan: Mapping[str, Region], day: dt.date) -> dict[str, Any]:
-    """``registration_validate``'s result for one import row, from ``_quick`` (no queries) when every
+    """``registration_validate``'s result for one import row, from ``quick_check`` (no queries) when every
     check passes; otherwise ``registration_validate`` raises its ``ValidationError``, in the words a
     registration form would show. ``kelurahan``: the programme's kelurahan by code (``kelurahan_map``)."""
-    facts = _quick(data, kelurahan, day)
+    facts = quick_check(data, kelurahan, day)
     if facts is None:
         facts = registration_validate(data, channel=CHANNEL, day=day, known=kelurahan)
     return facts
@@ -461,6 +456,10 @@ class BatchOutcome:
 BATCH_MAX = 500
 
 
+def outside_region_message() -> str:
+    return _("This kelurahan lies outside your organisation's region.")
+
+
 def repeated_message(index: int) -> str:
     return _("This NIK is already in this batch, at item %(index)s; a person is registered once.") % {
         "index": index
@@ -510,7 +509,7 @@ def participants_register_batch(
             if may_register is not None and code and not may_register(code):
                 outcomes[i] = BatchOutcome(
                     "outside",
-                    errors={"kelurahan_code": _("This kelurahan lies outside your organisation's region.")},
+                    errors={"kelurahan_code": outside_region_message()},
                 )
                 continue
             try:
@@ -533,17 +532,10 @@ def participants_register_batch(
         asked = list(seen.keys() | {nik for nik, _e in failed.values() if len(nik) == 16})
         known = dict(Participant.objects.filter(nik__in=asked).values_list("nik", "pk")) if asked else {}
         for i, (nik, errors) in failed.items():
-            if nik in known:
-                outcomes[i] = BatchOutcome(
-                    "duplicate", errors={"nik": duplicate_message()}, existing_id=known[nik]
-                )
-            else:
-                outcomes[i] = BatchOutcome("invalid", errors=errors)
+            outcomes[i] = _registered_already(known, nik) or BatchOutcome("invalid", errors=errors)
         for i, nik in [*((i, f["facts"].nik) for i, f in valid), *repeats.items()]:
             if nik in known:
-                outcomes[i] = BatchOutcome(
-                    "duplicate", errors={"nik": duplicate_message()}, existing_id=known[nik]
-                )
+                outcomes[i] = _registered_already(known, nik)
             elif i in repeats:
                 outcomes[i] = BatchOutcome("duplicate", errors={"nik": repeated_message(seen[nik])})
         valid = [(i, f) for i, f in valid if f["facts"].nik not in known]
@@ -575,6 +567,13 @@ def participants_register_batch(
         assert len(done) == len(items)
         return done
     raise AssertionError("unreachable")
+
+
+def _registered_already(known: Mapping[str, int], nik: str) -> BatchOutcome | None:
+    """A ``duplicate`` for a NIK in ``known`` (registered participants' ids by NIK); None otherwise."""
+    if nik not in known:
+        return None
+    return BatchOutcome("duplicate", errors={"nik": duplicate_message()}, existing_id=known[nik])
 
 
 # --- upsert by NIK --------------------------------------------------------------------------------------

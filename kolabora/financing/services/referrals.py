@@ -177,7 +177,8 @@ def referrals_stop_for_consent(*, participant: Participant, actor: User) -> list
     taken while the consent held, and what follows is between the participant and the institution."""
     waiting = Referral.objects.filter(participant=participant, status__in=UNDECIDED).order_by("pk")
     reason = _("The participant withdrew their consent to share data with financial institutions.")
-    return [_withdraw(ref, actor, reason, timezone.now()) for ref in waiting]
+    now = timezone.now()
+    return [_withdraw(ref, actor, reason, now) for ref in waiting]
 
 
 def _withdraw(referral: Referral, actor: User, reason: str, now: dt.datetime) -> Referral:
